@@ -1,0 +1,40 @@
+# Two entry points: `make book` and `make test`. Both work on a machine with only Python 3.11.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+VENV := .venv
+PY := $(VENV)/bin/python
+NPM_DIR := $(VENV)/npm
+NPM_PACKAGES := mathjax@3.2.2 axe-core@4.10.3
+INSTALLED := $(VENV)/.installed
+
+.PHONY: book test chromium bench clean record
+
+$(INSTALLED): requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq npm; }
+	mkdir -p $(NPM_DIR) && npm install --silent --no-audit --no-fund --prefix $(NPM_DIR) $(NPM_PACKAGES)
+	touch $@
+
+# Sphinx only re-reads changed pages, so a warm build would not repeat old warnings:
+# drop the rendered pages each time and keep the notebook execution cache instead.
+book: $(INSTALLED)
+	rm -rf _build/html _build/.doctrees
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+chromium:
+	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+test: book chromium
+	$(PY) -m pytest
+
+bench: $(INSTALLED)
+	bash bench/build.sh
+
+clean:
+	rm -rf _build
+
+# Re-run every chapter and store its outputs in the notebook, on purpose (nbval compares them).
+record: $(INSTALLED)
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace chapters/*.ipynb

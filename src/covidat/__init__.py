@@ -1,0 +1,12 @@
+"""Helper library of the COVID-AT book.
+
+data         the dataset contract: load and validate any dataset directory
+reconstruct  the reconstructed patient-level dataset and its assumptions
+endpoints    one function per analysis, each returning an EndpointResult
+claims       the published claims and the rule that decides whether one holds
+charts       the shared Altair theme, the offline renderer and chart builders
+site         Sphinx extension that ships every asset the site needs (no CDN)
+"""
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]

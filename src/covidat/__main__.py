@@ -1,0 +1,37 @@
+"""Command line: `python -m covidat reconstruct --seed S --out DIR` and `python -m covidat check --data DIR`."""
+import argparse
+import sys
+
+from covidat import claims, data, reconstruct
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m covidat")
+    commands = parser.add_subparsers(dest="command", required=True)
+    rec = commands.add_parser("reconstruct", help="write a reconstructed dataset")
+    rec.add_argument("--seed", type=int, default=reconstruct.DEFAULT_SEED)
+    rec.add_argument("--out", required=True)
+    chk = commands.add_parser("check", help="recompute every published claim from a dataset")
+    chk.add_argument("--data", default=str(data.data_dir()))
+    args = parser.parse_args(argv)
+
+    if args.command == "reconstruct":
+        reconstruct.write(reconstruct.reconstruct(args.seed), args.out)
+        print(f"wrote {args.out}/patients.csv and assumptions.csv (seed {args.seed})")
+        return 0
+    try:
+        dataset = data.load_dataset(args.data)
+    except data.DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    table = claims.check_table(claims.check(dataset.patients))
+    table["reproduced"] = table["reproduced"].map(lambda v: "" if v != v or v is None else f"{v:.4g}")
+    print(table.to_string(index=False))
+    failed = (table["status"] == "fails").sum()
+    print(f"\n{(table['status'] == 'holds').sum()} hold, {failed} fail, "
+          f"{(table['status'] == 'not checkable').sum()} not checkable from patient data")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
