@@ -15,7 +15,7 @@ import altair as alt
 ARM_COLOURS = {"MSC": "#0072B2", "placebo": "#D55E00"}
 ARMS = list(ARM_COLOURS)
 
-_EMBED = """<div class="covidat-chart" id="{id}"></div>
+_EMBED = """<div class="covidat-chart" id="{id}" role="img" aria-label="{alt}"></div>
 <script type="text/javascript">
 (function () {{
   var el = document.getElementById("{id}");
@@ -42,7 +42,8 @@ def render(spec: dict, **_) -> dict:
     text = json.dumps(spec, sort_keys=True)
     chart_id = "covidat-chart-" + hashlib.sha256(text.encode()).hexdigest()[:12]
     return {
-        "text/html": _EMBED.format(id=chart_id, spec=text.replace("</", "<\\/")),
+        "text/html": _EMBED.format(id=chart_id, alt=escape(spec["description"]),
+                                   spec=text.replace("</", "<\\/")),
         "text/plain": f"<chart: {escape(spec['description'])}>",
     }
 

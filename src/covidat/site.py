@@ -51,8 +51,20 @@ def _use_local_mathjax(app, config):
     config.mathjax_path = MATHJAX_PATH
 
 
+def _drop_duplicate_scripts(app, pagename, templatename, context, doctree):
+    """Jupyter Book 1.0.4 registers sphinx-thebe's inline script twice: a page error in the browser."""
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        key = (script.filename or "", tuple(sorted(script.attributes.items())))  # not priority
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
 def setup(app):
     app.add_js_file(VEGA_BUNDLE)
+    app.connect("html-page-context", _drop_duplicate_scripts)
     app.connect("config-inited", _use_local_mathjax)
     app.connect("build-finished", _write_assets)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
