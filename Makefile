@@ -30,7 +30,7 @@ test: book chromium
 	$(PY) -m pytest
 
 bench: $(INSTALLED)
-	bash bench/build.sh
+	$(PY) bench/build.py
 
 clean:
 	rm -rf _build
