@@ -31,6 +31,7 @@ test: book chromium
 
 bench: $(INSTALLED)
 	$(PY) bench/build.py
+	$(PY) bench/reconstruct.py
 
 clean:
 	rm -rf _build

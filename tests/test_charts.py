@@ -1,0 +1,38 @@
+"""The offline renderer's contract, and drift between Altair and the shipped Vega bundle."""
+import altair as alt
+import pandas as pd
+import pytest
+import vl_convert
+
+from covidat import charts
+
+TABLE = pd.DataFrame({"arm": charts.ARMS, "days": [14, 23]})
+
+
+def chart(**properties):
+    return alt.Chart(TABLE, **properties).mark_bar().encode(x="days:Q", y="arm:N",
+                                                            color=alt.Color("arm:N", scale=charts.arm_colour()))
+
+
+def test_chart_without_text_alternative_is_refused():
+    with pytest.raises(ValueError, match="needs a description"):
+        charts.render(chart().to_dict())
+
+
+def test_rendered_chart_is_deterministic_labelled_and_loads_nothing():
+    spec = chart(description="Bars of median days by arm").to_dict()
+    html = charts.render(spec)["text/html"]
+    assert html == charts.render(spec)["text/html"]  # same output every run: nbval can compare it
+    assert 'role="img" aria-label="Bars of median days by arm"' in html
+    assert "<script src" not in html and "cdn." not in html and "requirejs" not in html
+
+
+def test_shipped_vega_lite_matches_altair():
+    # The site bundles the Vega-Lite that Altair's specs are written for; a new Altair must not drift.
+    minor = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
+    assert minor in vl_convert.get_vegalite_versions()
+
+
+def test_arm_colours_are_fixed_and_distinct():
+    assert list(charts.ARM_COLOURS) == ["MSC", "placebo"]
+    assert len(set(charts.ARM_COLOURS.values())) == 2
