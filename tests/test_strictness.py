@@ -10,7 +10,7 @@ import pytest
 from covidat import ROOT
 
 BIN = Path(sys.executable).parent
-CHAPTER = "chapters/01_published_results.ipynb"
+CHAPTER = "chapters/03_published_results.ipynb"
 
 BROKEN_PAGES = {
     "valid": "A valid page citing {cite:p}`martinezmunoz2024`.",
