@@ -77,3 +77,75 @@ def arm_comparison(table, value: str, label: str, description: str) -> alt.Chart
         row=alt.Row("endpoint_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
         tooltip=["endpoint_label:N", "arm:N", f"{value}:Q"],
     ).resolve_scale(x="independent").properties(height=60)
+
+
+FOREST_KINDS = {"pooled trial": ("#000000", "square"), "trial not pooled": ("#767676", "square"),
+                "pooled estimate": ("#0072B2", "diamond")}
+
+
+def forest(table, description: str, x_title: str = "Odds ratio of death, MSC against control (log scale)") -> alt.LayerChart:
+    """Forest plot: one row per `label` with `estimate`, `ci_low`, `ci_high` and `kind`
+    (one of FOREST_KINDS, or 'not reported'); rows appear in table order."""
+    order = list(table["label"])
+    base = alt.Chart(table).encode(y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)))
+    x = alt.X("estimate:Q", scale=alt.Scale(type="log"), title=x_title)
+    shown = base.transform_filter("datum.kind != 'not reported'")
+    kinds = alt.Scale(domain=list(FOREST_KINDS), range=[c for c, _ in FOREST_KINDS.values()])
+    return alt.layer(
+        alt.Chart(table).mark_rule(strokeDash=[4, 4], color="#767676").encode(x=alt.datum(1)),
+        shown.mark_rule().encode(x=alt.X("ci_low:Q", scale=alt.Scale(type="log"), title=x_title),
+                                 x2="ci_high:Q", color=alt.Color("kind:N", scale=kinds, title=None)),
+        shown.mark_point(filled=True, size=90).encode(
+            x=x, color=alt.Color("kind:N", scale=kinds, title=None),
+            shape=alt.Shape("kind:N", scale=alt.Scale(domain=list(FOREST_KINDS),
+                                                      range=[m for _, m in FOREST_KINDS.values()]), title=None),
+            tooltip=["label:N", alt.Tooltip("estimate:Q", format=".2f"),
+                     alt.Tooltip("ci_low:Q", format=".2f"), alt.Tooltip("ci_high:Q", format=".2f")]),
+        base.transform_filter("datum.kind == 'not reported'").mark_text(align="center", fontStyle="italic")
+            .encode(x=alt.datum(1), text=alt.value("not reported")),
+    ).properties(description=description, height=alt.Step(24))
+
+
+# Paul Tol's dark "muted" colours: distinct under common colour-vision deficiencies, each well
+# above 3:1 against white, and none of them an arm colour (these lines are assumptions, not arms).
+ASSUMPTION_COLOURS = ["#332288", "#117733", "#882255", "#44AA99"]
+
+
+def power_curve_chart(curve, description: str, observed: float | None = None,
+                      target_power: float = 0.8) -> alt.LayerChart:
+    """Power against the true difference, one line per assumed SD (a `covidat.power.power_curve` table).
+
+    A dashed horizontal rule marks `target_power`; if `observed` is given, a vertical rule marks it
+    and a point shows where each curve crosses it (interpolated along the curve).
+    """
+    import numpy as np
+
+    sds = sorted(curve["sd"].unique())
+    sd_scale = alt.Scale(domain=sds, range=ASSUMPTION_COLOURS[:len(sds)])
+    legend = alt.Legend(title="Assumed SD (mmHg)")
+    lines = alt.Chart(curve).mark_line(strokeWidth=2.5).encode(
+        x=alt.X("difference:Q", title="True difference in mean PaO2/FiO2 change, MSC minus placebo (mmHg)"),
+        y=alt.Y("power:Q", title="Power", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        color=alt.Color("sd:O", scale=sd_scale, legend=legend),
+        strokeDash=alt.StrokeDash("sd:O", scale=alt.Scale(domain=sds), legend=legend),
+        tooltip=[alt.Tooltip("sd:Q", title="assumed SD"), alt.Tooltip("difference:Q", format=".0f"),
+                 alt.Tooltip("power:Q", format=".0%")],
+    )
+    target = alt.Chart(alt.Data(values=[{"power": target_power}])).mark_rule(
+        color="#555555", strokeDash=[2, 3]).encode(y="power:Q")
+    layers = [lines, target]
+    if observed is not None:
+        rule = alt.Chart(alt.Data(values=[{"difference": observed}])).mark_rule(color="#000000").encode(
+            x="difference:Q")
+        label = alt.Chart(alt.Data(values=[{"difference": observed, "power": 1.0,
+                                            "text": "published difference"}])).mark_text(
+            align="left", dx=4, dy=8, fontSize=12).encode(x="difference:Q", y="power:Q", text="text:N")
+        at_observed = [{"sd": float(sd), "difference": float(observed),
+                        "power": float(np.interp(observed, g["difference"], g["power"]))}
+                       for sd, g in curve.sort_values("difference").groupby("sd")]
+        points = alt.Chart(alt.Data(values=at_observed)).mark_point(
+            filled=True, size=70, color="#000000").encode(
+            x="difference:Q", y="power:Q",
+            tooltip=[alt.Tooltip("sd:Q", title="assumed SD"), alt.Tooltip("power:Q", format=".0%")])
+        layers += [rule, label, points]
+    return alt.layer(*layers, description=description)
