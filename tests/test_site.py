@@ -1,13 +1,16 @@
 """The built site in a real browser (Debian's chromium), with every request outside 127.0.0.1 blocked.
 
-Every HTML page under _build/html: no request leaves the machine, no console error or page
-error, every chart drew SVG marks and carries a text alternative, and all math rendered.
+Every HTML page under _build/html: no request leaves the machine, no console error or warning,
+every chart drew SVG marks and carries a text alternative, all math rendered, and axe-core finds
+no serious or critical accessibility violation. Also: internal links resolve, search works, the
+print view hides the navigation, and screenshots at phone and desktop widths are saved for review.
 """
 import functools
 import http.server
 import threading
+from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import pytest
 
@@ -18,6 +21,9 @@ SKIP = {"_static", "_sources", "_downloads", "_images"}
 PAGES = sorted(str(p.relative_to(HTML)) for p in HTML.rglob("*.html")
                if not SKIP & set(p.relative_to(HTML).parts)) or ["index.html"]
 CHROMIUM = "/usr/bin/chromium"
+AXE = ROOT / ".venv" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -63,6 +69,7 @@ def visit(browser, url):
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
     page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")  # the root page redirects to the landing page
     return page, problems
 
 
@@ -78,9 +85,91 @@ def test_page_works_offline(browser, server, path):
     maths = page.locator("div.math, span.math").count()
     if maths:
         page.wait_for_function(f"document.querySelectorAll('mjx-container').length >= {maths}", timeout=15000)
+    page.add_script_tag(content=AXE.read_text())
+    # preload: false stops axe re-fetching stylesheets itself (it resolves @import against the page).
+    violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ["violations"], preload: false}))
+        .violations.filter(v => ["serious", "critical"].includes(v.impact))
+        .map(v => `axe ${v.impact} ${v.id}: ${v.nodes.map(n => n.target.join(" ")).join(", ")}`)""")
     page.wait_for_timeout(200)  # let late console messages arrive
     page.close()
-    assert not problems, "\n".join(problems)
+    assert not problems + violations, "\n".join(problems + violations)
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs, self.ids = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("href"):
+            self.hrefs.append(attrs["href"])
+
+
+def parse(path: Path) -> Links:
+    links = Links()
+    links.feed(path.read_text(encoding="utf-8"))
+    return links
+
+
+def test_internal_links_resolve(site):
+    broken = []
+    for path in PAGES:
+        source = site / path
+        for href in parse(source).hrefs:
+            url = urlparse(href)
+            if url.scheme or href.startswith(("mailto:", "javascript:")):
+                continue
+            target = (source.parent / unquote(url.path)).resolve() if url.path else source
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{path}: {href} (no such file)")
+            elif url.fragment and target.suffix == ".html" and url.fragment not in parse(target).ids:
+                broken.append(f"{path}: {href} (no such anchor)")
+    assert not broken, "\n".join(broken)
+
+
+def test_search_finds_a_chapter_term(browser, server):
+    page, problems = visit(browser, f"{server}/search.html?q=oxygenation")
+    page.locator("#search-results ul.search li").first.wait_for(timeout=15000)
+    hits = page.locator("#search-results ul.search li a").all_inner_texts()
+    page.close()
+    assert any("published results" in hit.lower() for hit in hits), hits
+    assert not problems, problems
+
+
+def test_print_view_hides_navigation(browser, server):
+    page, problems = visit(browser, f"{server}/chapters/05_evidence.html")
+    page.emulate_media(media="print")
+    assert not page.locator(".bd-sidebar-primary").is_visible()
+    assert page.locator(".covidat-chart svg").first.is_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.pdf(path=str(SCREENSHOTS / "05_evidence.pdf"))
+    page.close()
+    assert not problems, problems
+
+
+CHART_PAGE = next((p for p in PAGES if "covidat-chart" in (HTML / p).read_text(encoding="utf-8")), "index.html") \
+    if HTML.exists() else "index.html"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", ["chapters/index.html", CHART_PAGE])
+def test_screenshots_for_review(browser, server, path, width):
+    page, problems = visit(browser, f"{server}/{path}")
+    page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[width])))
+    charts = page.locator(".covidat-chart svg")
+    if charts.count():
+        charts.first.wait_for(timeout=15000)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{Path(path).stem}-{width}.png"), full_page=True)
+    page.close()
+    assert overflow <= 0, f"{path} is {overflow}px wider than a {width} screen"
+    assert not problems, problems
 
 
 def test_pages_were_found():

@@ -4,6 +4,8 @@ data         the dataset contract: load and validate any dataset directory
 reconstruct  the reconstructed patient-level dataset and its assumptions
 endpoints    one function per analysis, each returning an EndpointResult
 claims       the published claims and the rule that decides whether one holds
+literature   other MSC trials and their pooled mortality
+power        what a trial of a given size could detect
 charts       the shared Altair theme, the offline renderer and chart builders
 site         Sphinx extension that ships every asset the site needs (no CDN)
 """

@@ -15,7 +15,8 @@ import altair as alt
 ARM_COLOURS = {"MSC": "#0072B2", "placebo": "#D55E00"}
 ARMS = list(ARM_COLOURS)
 
-_EMBED = """<div class="covidat-chart" id="{id}" role="img" aria-label="{alt}"></div>
+_EMBED = """<div class="covidat-chart" id="{id}" role="img" aria-label="{alt}" tabindex="0"
+     style="max-width: 100%; overflow-x: auto"></div>
 <script type="text/javascript">
 (function () {{
   var el = document.getElementById("{id}");
@@ -51,6 +52,10 @@ def render(spec: dict, **_) -> dict:
 def theme() -> alt.theme.ThemeConfig:
     return {
         "config": {
+            # The chart's container carries the text alternative; keep marks and guides out of the
+            # accessibility tree rather than expose hundreds of unlabelled graphics.
+            "aria": False,
+            "mark": {"aria": False},
             "view": {"continuousWidth": 420, "continuousHeight": 260, "stroke": None},
             "font": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
             "axis": {"labelFontSize": 12, "titleFontSize": 13, "grid": True, "gridColor": "#e5e5e5"},

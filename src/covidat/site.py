@@ -62,9 +62,18 @@ def _drop_duplicate_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+def _fix_citation_roles(app, pagename, templatename, context, doctree):
+    """docutils marks the bibliography as role="list" with role="doc-biblioentry" children, which
+    axe-core reports as a critical ARIA error (a list without list items) and a deprecated role."""
+    body = context.get("body", "")
+    context["body"] = (body.replace('<div role="list" class="citation-list">', '<div class="citation-list">')
+                       .replace(' role="doc-biblioentry"', ""))
+
+
 def setup(app):
     app.add_js_file(VEGA_BUNDLE)
     app.connect("html-page-context", _drop_duplicate_scripts)
+    app.connect("html-page-context", _fix_citation_roles)
     app.connect("config-inited", _use_local_mathjax)
     app.connect("build-finished", _write_assets)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
