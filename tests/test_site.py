@@ -85,6 +85,8 @@ def test_page_works_offline(browser, server, path):
     maths = page.locator("div.math, span.math").count()
     if maths:
         page.wait_for_function(f"document.querySelectorAll('mjx-container').length >= {maths}", timeout=15000)
+        # each formula also carries hidden MathML, which is what screen readers read
+        assert page.locator("mjx-container mjx-assistive-mml").count() >= maths, f"math on {path} has no MathML"
     page.add_script_tag(content=AXE.read_text())
     # preload: false stops axe re-fetching stylesheets itself (it resolves @import against the page).
     violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ["violations"], preload: false}))
@@ -174,3 +176,12 @@ def test_screenshots_for_review(browser, server, path, width):
 
 def test_pages_were_found():
     assert len(PAGES) >= 4 and "index.html" in PAGES
+
+
+def test_notebook_pages_offer_ipynb_and_markdown(site):
+    notebooks = sorted((ROOT / "chapters").glob("*.ipynb"))
+    assert notebooks
+    for notebook in notebooks:
+        hrefs = parse(site / "chapters" / f"{notebook.stem}.html").hrefs
+        for suffix in (".ipynb", ".md"):
+            assert f"../_sources/chapters/{notebook.stem}{suffix}" in hrefs, (notebook.name, suffix)

@@ -2,22 +2,41 @@
 
 - Vega, Vega-Lite and Vega-Embed as one bundle from vl-convert, defining globals that
   `covidat.charts` renders against (no CDN request from any chart).
-- MathJax 3 from the npm package installed by `make` (a small subset: one component and
-  its web fonts), used through Sphinx's `mathjax_path`.
+- MathJax 3 from the npm package installed by `make`: its loader, TeX input, HTML output and
+  the hidden MathML that screen readers read (not the 0.4 MB context menu), with web fonts.
+
+- Font Awesome icons as CSS and web fonts (npm), instead of the theme's 1.5 MB script that
+  swaps every icon for an SVG (templates/static/webpack-macros.html leaves it out); the
+  theme's icons are Font Awesome 6 classes either way.
+
+It also offers every notebook for download as MyST markdown (a text notebook that jupytext and
+myst-nb open), beside the .ipynb, and mends two markup faults of the stack (see below).
 """
 import os
 import shutil
 from pathlib import Path
 
 import altair as alt
+import jupytext
 import vl_convert
 from sphinx.errors import ExtensionError
 
 from covidat import ROOT
 
 VEGA_BUNDLE = "vega/vega-bundle.js"
-MATHJAX_PATH = "mathjax/tex-chtml.js"
+MATHJAX_PATH = "mathjax/startup.js"
+MATHJAX_COMPONENTS = ["input/tex", "output/chtml", "a11y/assistive-mml"]
+MATHJAX_FILES = ["startup.js", "core.js", "input/tex.js", "input/tex/extensions", "output/chtml.js",
+                 "output/chtml/fonts/tex.js", "output/chtml/fonts/woff-v2", "a11y/assistive-mml.js"]
+FONTAWESOME_CSS = "fontawesome/css/all.min.css"
+# Thebe (live code cells) is registered by Jupyter Book, but the book does not enable it.
+UNUSED_SCRIPTS = ("sphinx-thebe.js",)
 NODE_MODULES = Path(os.environ.get("COVIDAT_NODE_MODULES", ROOT / ".venv/npm/node_modules"))
+
+
+def _parent(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def vega_bundle() -> str:
@@ -29,7 +48,7 @@ def vega_bundle() -> str:
 
 def mathjax_dir() -> Path:
     es5 = NODE_MODULES / "mathjax" / "es5"
-    if not (es5 / "tex-chtml.js").exists():
+    if not (es5 / "startup.js").exists():
         raise ExtensionError(f"MathJax not found in {es5}: run `make book` to install it.")
     return es5
 
@@ -38,28 +57,64 @@ def _write_assets(app, exception):
     if exception or app.builder.format != "html":
         return
     static = Path(app.outdir) / "_static"
-    (static / VEGA_BUNDLE).parent.mkdir(parents=True, exist_ok=True)
-    (static / VEGA_BUNDLE).write_text(vega_bundle())
+    _parent(static / VEGA_BUNDLE).write_text(vega_bundle())
+    fontawesome = NODE_MODULES / "@fortawesome" / "fontawesome-free"
+    shutil.copy2(fontawesome / "css/all.min.css", _parent(static / FONTAWESOME_CSS))
+    shutil.copytree(fontawesome / "webfonts", static / "fontawesome/webfonts", dirs_exist_ok=True)
     es5, target = mathjax_dir(), static / "mathjax"
-    shutil.copytree(es5 / "output/chtml/fonts/woff-v2", target / "output/chtml/fonts/woff-v2",
-                    dirs_exist_ok=True)
-    shutil.copy2(es5 / "tex-chtml.js", target / "tex-chtml.js")
+    for name in MATHJAX_FILES:
+        if (es5 / name).is_dir():
+            shutil.copytree(es5 / name, target / name, dirs_exist_ok=True)
+        else:
+            shutil.copy2(es5 / name, _parent(target / name))
 
 
-def _use_local_mathjax(app, config):
+def _write_markdown_notebooks(app, exception):
+    if exception or app.builder.format != "html":
+        return
+    for docname in app.env.found_docs:
+        source = Path(app.env.doc2path(docname))
+        if source.suffix == ".ipynb":
+            target = Path(app.outdir) / "_sources" / f"{docname}.md"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            jupytext.write(jupytext.read(source), target, fmt="md:myst")
+
+
+def _offer_markdown_download(app, pagename, templatename, context, doctree):
+    if context.get("page_source_suffix") != ".ipynb":
+        return
+    for group in context.get("header_buttons", []):
+        if group.get("label") == "download-buttons":
+            group["buttons"].insert(1, {
+                "type": "link", "url": f"{context['pathto']('_sources', 1)}/{pagename}.md", "text": ".md",
+                "tooltip": "Download as MyST markdown", "icon": "fas fa-file-lines",
+                "label": "download-myst-button"})
+
+
+def _configure(app, config):
     mathjax_dir()  # fail early, with a clear message, if MathJax is not installed
     config.mathjax_path = MATHJAX_PATH
+    config.mathjax3_config = {**(config.mathjax3_config or {}), "loader": {"load": MATHJAX_COMPONENTS}}
+    config.templates_path.insert(0, str(Path(__file__).parent / "templates"))
 
 
-def _drop_duplicate_scripts(app, pagename, templatename, context, doctree):
-    """Jupyter Book 1.0.4 registers sphinx-thebe's inline script twice: a page error in the browser."""
-    seen, unique = set(), []
+def _tidy_scripts(app, pagename, templatename, context, doctree):
+    """Drop UNUSED_SCRIPTS, and the second copy of sphinx-thebe's inline script that Jupyter
+    Book 1.0.4 registers twice (a page error in the browser)."""
+    seen, kept = set(), []
     for script in context.get("script_files", []):
         key = (script.filename or "", tuple(sorted(script.attributes.items())))  # not priority
-        if key not in seen:
-            seen.add(key)
-            unique.append(script)
-    context["script_files"] = unique
+        unused = str(script.filename or "").endswith(UNUSED_SCRIPTS) or "THEBE_JS_URL" in script.attributes.get("body", "")
+        if key not in seen and not unused:
+            kept.append(script)
+        seen.add(key)
+    unused_styles = ["sphinx-thebe"]
+    if 'class="sd-' not in context.get("body", ""):  # no sphinx-design tabs, cards or grids here
+        kept = [script for script in kept if "design-tabs" not in str(script.filename)]
+        unused_styles.append("sphinx-design")
+    context["script_files"] = kept
+    context["css_files"] = [css for css in context.get("css_files", [])
+                            if not any(name in str(css.filename) for name in unused_styles)]
 
 
 def _fix_citation_roles(app, pagename, templatename, context, doctree):
@@ -72,8 +127,11 @@ def _fix_citation_roles(app, pagename, templatename, context, doctree):
 
 def setup(app):
     app.add_js_file(VEGA_BUNDLE)
-    app.connect("html-page-context", _drop_duplicate_scripts)
+    app.add_css_file(FONTAWESOME_CSS)
+    app.connect("html-page-context", _tidy_scripts)
     app.connect("html-page-context", _fix_citation_roles)
-    app.connect("config-inited", _use_local_mathjax)
+    app.connect("config-inited", _configure)
     app.connect("build-finished", _write_assets)
+    app.connect("build-finished", _write_markdown_notebooks)
+    app.connect("html-page-context", _offer_markdown_download, priority=600)  # after the theme's buttons
     return {"parallel_read_safe": True, "parallel_write_safe": True}
