@@ -36,3 +36,16 @@ def test_shipped_vega_lite_matches_altair():
 def test_arm_colours_are_fixed_and_distinct():
     assert list(charts.ARM_COLOURS) == ["MSC", "placebo"]
     assert len(set(charts.ARM_COLOURS.values())) == 2
+
+
+def contrast_with_white(hex_colour: str) -> float:
+    """WCAG 2 contrast ratio of a colour against white."""
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
+
+
+@pytest.mark.parametrize("arm", charts.ARMS)
+def test_arm_colours_meet_graphics_contrast(arm):
+    assert contrast_with_white(charts.ARM_COLOURS[arm]) >= 3  # WCAG 1.4.11, non-text contrast
