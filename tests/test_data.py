@@ -1,26 +1,22 @@
 """The loader accepts the committed data and rejects each kind of broken input with a clear message."""
-import csv
-
 import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
 
 from covidat.data import DEFAULT_DATA, PATIENT_COLUMNS, DataError, load_dataset
+from csvtools import read_rows, with_cell, write_rows
 
 
 def rows(directory):
-    with (directory / "patients.csv").open(newline="") as f:
-        return list(csv.reader(f))
+    return read_rows(directory / "patients.csv")
 
 
-def write_rows(directory, table):
-    with (directory / "patients.csv").open("w", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerows(table)
+def write_table(directory, table):
+    write_rows(directory / "patients.csv", table)
 
 
 def set_cell(directory, row, column, value):
-    table = rows(directory)
-    table[row][table[0].index(column)] = value
-    write_rows(directory, table)
+    path = directory / "patients.csv"
+    with_cell(path, path, row, column, value)
 
 
 def test_committed_dataset_loads():
@@ -59,14 +55,14 @@ def test_inconsistent_columns_are_named(dataset_copy, changes, column, message):
     header, row = table[0], table[5]
     for name, value in changes.items():
         row[header.index(name)] = str(1 - int(row[header.index(name)])) if value == "flip" else value
-    write_rows(dataset_copy, table)
+    write_table(dataset_copy, table)
     with pytest.raises(DataError, match=rf"row 5 \(line 6\), column '{column}': .*{message}"):
         load_dataset(dataset_copy)
 
 
 def test_missing_column_is_named(dataset_copy):
     table = [r[:-1] for r in rows(dataset_copy)]  # drop death_day
-    write_rows(dataset_copy, table)
+    write_table(dataset_copy, table)
     with pytest.raises(DataError, match="column 'death_day': required column is missing"):
         load_dataset(dataset_copy)
 
@@ -74,7 +70,7 @@ def test_missing_column_is_named(dataset_copy):
 def test_ragged_row_is_named(dataset_copy):
     table = rows(dataset_copy)
     table[7] = table[7][:-2]
-    write_rows(dataset_copy, table)
+    write_table(dataset_copy, table)
     with pytest.raises(DataError, match=r"row 7 \(line 8\): has 11 fields, the header has 13"):
         load_dataset(dataset_copy)
 
@@ -101,4 +97,4 @@ def test_any_non_numeric_cell_is_named(dataset_copy, row, column, junk):
             load_dataset(dataset_copy)
         assert error.value.row == row and error.value.column == column
     finally:
-        write_rows(dataset_copy, original)
+        write_table(dataset_copy, original)

@@ -1,5 +1,4 @@
 """The literature table's contract and the pooled mortality estimate, re-derived by hand."""
-import csv
 import re
 
 import numpy as np
@@ -7,6 +6,7 @@ import pytest
 
 from covidat import ROOT, literature
 from covidat.data import DataError
+from csvtools import with_cell
 
 TRIALS = literature.load_trials()
 EFFECTS = literature.mortality_effects(TRIALS)
@@ -16,16 +16,6 @@ def test_every_row_cites_a_source_in_the_bibliography():
     keys = set(re.findall(r"@\w+\{([^,]+),", (ROOT / "references.bib").read_text()))
     assert set(TRIALS["bibkey"]) <= keys
     assert TRIALS["location"].str.strip().all()
-
-
-def broken_copy(tmp_path, column, value, row=2):
-    with literature.TRIALS.open(newline="") as f:
-        table = list(csv.reader(f))
-    table[row][table[0].index(column)] = value
-    path = tmp_path / "msc_trials.csv"
-    with path.open("w", newline="") as f:
-        csv.writer(f).writerows(table)
-    return path
 
 
 @pytest.mark.parametrize("column, value, message", [
@@ -38,7 +28,7 @@ def broken_copy(tmp_path, column, value, row=2):
 ])
 def test_row_without_a_source_or_with_impossible_counts_is_refused(tmp_path, column, value, message):
     with pytest.raises(DataError, match=rf"row 2 \(line 3\), column '{column}': .*{message}"):
-        literature.load_trials(broken_copy(tmp_path, column, value))
+        literature.load_trials(with_cell(literature.TRIALS, tmp_path / "msc_trials.csv", 2, column, value))
 
 
 def test_odds_ratios_by_hand():
