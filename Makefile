@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 .PHONY: book test chromium bench clean record
 
 $(INSTALLED): requirements.txt pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
+	test -x $(PY) || python3 -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq npm; }
