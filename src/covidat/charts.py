@@ -9,6 +9,7 @@ import json
 from html import escape
 
 import altair as alt
+import numpy as np
 
 # Okabe–Ito blue and vermillion: distinct under every common colour-vision deficiency,
 # and both at least 3:1 against white.
@@ -123,8 +124,6 @@ def power_curve_chart(curve, description: str, observed: float | None = None,
     A dashed horizontal rule marks `target_power`; if `observed` is given, a vertical rule marks it
     and a point shows where each curve crosses it (interpolated along the curve).
     """
-    import numpy as np
-
     sds = sorted(curve["sd"].unique())
     sd_scale = alt.Scale(domain=sds, range=ASSUMPTION_COLOURS[:len(sds)])
     legend = alt.Legend(title="Assumed SD (mmHg)")

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 import pandas as pd
 from statsmodels.stats.power import TTestIndPower
 
+from covidat.claims import load_claims
+
 _POWER = TTestIndPower()
 
 
@@ -60,16 +62,17 @@ def required_n_per_arm(difference: float, sd: float, power: float = 0.8, alpha: 
     return int(math.ceil(float(n) - 1e-9))
 
 
+def _claims_by_id(claims: pd.DataFrame | None) -> pd.DataFrame:
+    return (load_claims() if claims is None else claims).set_index("claim_id")
+
+
 def observed_difference(claims: pd.DataFrame | None = None,
                         endpoint: str = "pf_change_day7", statistic: str = "mean") -> float:
     """Published MSC value minus published placebo value of one endpoint, from claims.csv.
 
     Rounded to the finer of the two printed precisions, so 83.3 - 57.6 is 25.7, not 25.69999.
     """
-    from covidat.claims import load_claims
-
-    claims = load_claims() if claims is None else claims
-    table = claims.set_index("claim_id")
+    table = _claims_by_id(claims)
     msc, placebo = (table.loc[f"{endpoint}.{arm}.{statistic}"] for arm in ("msc", "placebo"))
     decimals = max(int(msc["decimals"]), int(placebo["decimals"]))
     return round(float(msc["value"]) - float(placebo["value"]), decimals)
@@ -77,10 +80,7 @@ def observed_difference(claims: pd.DataFrame | None = None,
 
 def published_n_per_arm(claims: pd.DataFrame | None = None) -> int:
     """Patients randomised per arm, from claims.csv; refuses unequal arms (the curves assume 1:1)."""
-    from covidat.claims import load_claims
-
-    claims = load_claims() if claims is None else claims
-    table = claims.set_index("claim_id")
+    table = _claims_by_id(claims)
     msc, placebo = (int(table.loc[f"randomised.{arm}.n", "value"]) for arm in ("msc", "placebo"))
     if msc != placebo:
         raise ValueError(f"arms differ in size ({msc} vs {placebo}): these curves assume 1:1")

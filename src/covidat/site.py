@@ -29,14 +29,20 @@ MATHJAX_COMPONENTS = ["input/tex", "output/chtml", "a11y/assistive-mml"]
 MATHJAX_FILES = ["startup.js", "core.js", "input/tex.js", "input/tex/extensions", "output/chtml.js",
                  "output/chtml/fonts/tex.js", "output/chtml/fonts/woff-v2", "a11y/assistive-mml.js"]
 FONTAWESOME_CSS = "fontawesome/css/all.min.css"
-# Thebe (live code cells) is registered by Jupyter Book, but the book does not enable it.
-UNUSED_SCRIPTS = ("sphinx-thebe.js",)
 NODE_MODULES = Path(os.environ.get("COVIDAT_NODE_MODULES", ROOT / ".venv/npm/node_modules"))
 
 
 def _parent(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy a file or a whole folder into the site."""
+    if source.is_dir():
+        shutil.copytree(source, target, dirs_exist_ok=True)
+    else:
+        shutil.copy2(source, _parent(target))
 
 
 def vega_bundle() -> str:
@@ -58,15 +64,10 @@ def _write_assets(app, exception):
         return
     static = Path(app.outdir) / "_static"
     _parent(static / VEGA_BUNDLE).write_text(vega_bundle())
-    fontawesome = NODE_MODULES / "@fortawesome" / "fontawesome-free"
-    shutil.copy2(fontawesome / "css/all.min.css", _parent(static / FONTAWESOME_CSS))
-    shutil.copytree(fontawesome / "webfonts", static / "fontawesome/webfonts", dirs_exist_ok=True)
-    es5, target = mathjax_dir(), static / "mathjax"
+    for name in ("css/all.min.css", "webfonts"):
+        _copy(NODE_MODULES / "@fortawesome/fontawesome-free" / name, static / "fontawesome" / name)
     for name in MATHJAX_FILES:
-        if (es5 / name).is_dir():
-            shutil.copytree(es5 / name, target / name, dirs_exist_ok=True)
-        else:
-            shutil.copy2(es5 / name, _parent(target / name))
+        _copy(mathjax_dir() / name, static / "mathjax" / name)
 
 
 def _write_markdown_notebooks(app, exception):
@@ -99,22 +100,24 @@ def _configure(app, config):
 
 
 def _tidy_scripts(app, pagename, templatename, context, doctree):
-    """Drop UNUSED_SCRIPTS, and the second copy of sphinx-thebe's inline script that Jupyter
-    Book 1.0.4 registers twice (a page error in the browser)."""
+    """Leave out what a page does not use: Thebe (live code cells, registered by Jupyter Book but
+    not enabled here: its inline script, registered twice, is also a page error), sphinx-design
+    on pages without its markup, and scripts registered more than once."""
+    def thebe(asset):
+        return "thebe" in str(asset.filename or "") or "THEBE_JS_URL" in asset.attributes.get("body", "")
+
+    unused = [thebe]
+    if 'class="sd-' not in context.get("body", ""):  # no sphinx-design tabs, cards or grids here
+        design = ("sphinx-design.min.css", "design-tabs.js")
+        unused.append(lambda asset: str(asset.filename or "").endswith(design))
     seen, kept = set(), []
     for script in context.get("script_files", []):
         key = (script.filename or "", tuple(sorted(script.attributes.items())))  # not priority
-        unused = str(script.filename or "").endswith(UNUSED_SCRIPTS) or "THEBE_JS_URL" in script.attributes.get("body", "")
-        if key not in seen and not unused:
+        if key not in seen and not any(test(script) for test in unused):
             kept.append(script)
         seen.add(key)
-    unused_styles = ["sphinx-thebe"]
-    if 'class="sd-' not in context.get("body", ""):  # no sphinx-design tabs, cards or grids here
-        kept = [script for script in kept if "design-tabs" not in str(script.filename)]
-        unused_styles.append("sphinx-design")
     context["script_files"] = kept
-    context["css_files"] = [css for css in context.get("css_files", [])
-                            if not any(name in str(css.filename) for name in unused_styles)]
+    context["css_files"] = [css for css in context.get("css_files", []) if not any(test(css) for test in unused)]
 
 
 def _fix_citation_roles(app, pagename, templatename, context, doctree):
