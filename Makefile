@@ -39,4 +39,4 @@ clean:
 
 # Re-run every chapter and store its outputs in the notebook, on purpose (nbval compares them).
 record: $(INSTALLED)
-	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace chapters/*.ipynb
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False chapters/*.ipynb
