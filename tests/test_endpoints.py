@@ -20,7 +20,7 @@ def test_mann_whitney_matches_formula_with_ties_and_continuity():
     _, counts = np.unique(pooled, return_counts=True)
     variance = n1 * n2 / 12 * ((n + 1) - (counts ** 3 - counts).sum() / (n * (n - 1)))
     z = (abs(u - n1 * n2 / 2) - 0.5) / np.sqrt(variance)
-    assert endpoints.hospital_stay(PATIENTS).get("both", "p") == pytest.approx(2 * norm.sf(z), rel=1e-9)
+    assert endpoints.hospital.hospital_stay(PATIENTS).get("both", "p") == pytest.approx(2 * norm.sf(z), rel=1e-9)
 
 
 def test_logrank_matches_formula():
@@ -37,12 +37,12 @@ def test_logrank_matches_formula():
             variance += deaths * (at_risk_msc / at_risk) * (1 - at_risk_msc / at_risk) * (at_risk - deaths) / (at_risk - 1)
     chi2 = (observed - expected) ** 2 / variance
     p = 2 * norm.sf(np.sqrt(chi2))
-    assert endpoints.o2_discontinuation(PATIENTS).get("both", "p") == pytest.approx(p, rel=1e-9)
+    assert endpoints.oxygen.o2_discontinuation(PATIENTS).get("both", "p") == pytest.approx(p, rel=1e-9)
 
 
 def test_oxygen_medians_agree_across_conventions():
     # The reconstruction ties the 5th and 6th times, so KM (any convention) and sample medians agree.
-    result = endpoints.o2_discontinuation(PATIENTS)
+    result = endpoints.oxygen.o2_discontinuation(PATIENTS)
     for arm in endpoints.ARMS:
         assert result.get(arm, "median") == np.median(ARM[arm]["o2_days"])
 
@@ -53,7 +53,7 @@ def test_welch_matches_formula():
     t = (a.mean() - b.mean()) / np.sqrt(va + vb)
     df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
     from scipy.stats import t as student
-    assert endpoints.pf_change_day7(PATIENTS).get("both", "p") == pytest.approx(2 * student.sf(abs(t), df), rel=1e-9)
+    assert endpoints.oxygenation.pf_change_day7(PATIENTS).get("both", "p") == pytest.approx(2 * student.sf(abs(t), df), rel=1e-9)
 
 
 def test_fisher_two_sided_for_published_counts():

@@ -145,12 +145,12 @@ def test_search_finds_a_chapter_term(browser, server):
 
 
 def test_print_view_hides_navigation(browser, server):
-    page, problems = visit(browser, f"{server}/chapters/05_evidence.html")
+    page, problems = visit(browser, f"{server}/chapters/15_evidence.html")
     page.emulate_media(media="print")
     assert not page.locator(".bd-sidebar-primary").is_visible()
     assert page.locator(".covidat-chart svg").first.is_visible()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.pdf(path=str(SCREENSHOTS / "05_evidence.pdf"))
+    page.pdf(path=str(SCREENSHOTS / "15_evidence.pdf"))
     page.close()
     assert not problems, problems
 

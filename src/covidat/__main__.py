@@ -1,8 +1,13 @@
-"""Command line: `python -m covidat reconstruct --seed S --out DIR` and `python -m covidat check --data DIR`."""
+"""Command line.
+
+python -m covidat reconstruct --seed S --out DIR   write a reconstructed dataset
+python -m covidat check --data DIR                 every published claim, published against reproduced
+python -m covidat results --data DIR [--format F]  every estimate the book shows (csv or json)
+"""
 import argparse
 import sys
 
-from covidat import claims, data, reconstruct
+from covidat import claims, data, endpoints, reconstruct
 
 
 def main(argv=None) -> int:
@@ -13,6 +18,9 @@ def main(argv=None) -> int:
     rec.add_argument("--out", required=True)
     chk = commands.add_parser("check", help="recompute every published claim from a dataset")
     chk.add_argument("--data", default=str(data.data_dir()))
+    res = commands.add_parser("results", help="print every estimate the book shows")
+    res.add_argument("--data", default=str(data.data_dir()))
+    res.add_argument("--format", choices=("csv", "json"), default="csv")
     args = parser.parse_args(argv)
 
     if args.command == "reconstruct":
@@ -24,6 +32,11 @@ def main(argv=None) -> int:
     except data.DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.command == "results":
+        table = endpoints.results(dataset.patients)
+        print(table.to_json(orient="records", indent=1) if args.format == "json"
+              else table.to_csv(index=False, lineterminator="\n"), end="")
+        return 0
     table = claims.check_table(claims.check(dataset.patients))
     table["reproduced"] = table["reproduced"].map(lambda v: "" if v != v or v is None else f"{v:.4g}")
     print(table.to_string(index=False))

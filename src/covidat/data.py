@@ -163,6 +163,17 @@ class Dataset:
     patients: pd.DataFrame
     assumptions: pd.DataFrame
 
+    @property
+    def is_reconstruction(self) -> bool:
+        """True for the book's own reconstructed dataset, False for data a reader supplied."""
+        return self.directory.resolve() == DEFAULT_DATA.resolve()
+
+    @property
+    def name(self) -> str:
+        """The directory, relative to the book when it lies inside it."""
+        here = self.directory.resolve()
+        return str(here.relative_to(ROOT)) if here.is_relative_to(ROOT) else str(here)
+
 
 def data_dir() -> Path:
     """The dataset the book analyses: $COVIDAT_DATA if set, else the reconstruction."""

@@ -51,13 +51,13 @@ ASSUMPTIONS = {
                       "none"),
     "discharge_after_o2": ("yes", "discharge on or after the day oxygen was stopped, and after day 7",
                            "patients are not sent home on oxygen in this reconstruction", "none"),
-    "method.pf_change_day7": (ep.pf_change_day7.__name__, "mean change, complete cases; Welch two-sample t-test",
+    "method.pf_change_day7": (ep.oxygenation.pf_change_day7.__name__, "mean change, complete cases; Welch two-sample t-test",
                               "the abstract names no test; a mean is the usual summary of a change", "none"),
-    "method.who_improved_day7": (ep.who_improved_day7.__name__, "two-sided Fisher's exact test",
+    "method.who_improved_day7": (ep.improvement.who_improved_day7.__name__, "two-sided Fisher's exact test",
                                  "5/10 against 0/10 gives 0.0325, which prints as the published 0.033", "none"),
-    "method.o2_discontinuation": (ep.o2_discontinuation.__name__, "Kaplan–Meier median; log-rank test",
+    "method.o2_discontinuation": (ep.oxygen.o2_discontinuation.__name__, "Kaplan–Meier median; log-rank test",
                                   "a time-to-event endpoint; the usual pair of summary and test", "none"),
-    "method.hospital_stay": (ep.hospital_stay.__name__, "sample median; Mann–Whitney U, normal approximation "
+    "method.hospital_stay": (ep.hospital.hospital_stay.__name__, "sample median; Mann–Whitney U, normal approximation "
                              "with tie and continuity correction",
                              "a median of 17.5 in ten patients is a plain median; without ties no rank test "
                              "gives 0.042", "none"),

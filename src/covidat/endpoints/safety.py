@@ -1,0 +1,3 @@
+"""Safety: what a trial of this size can and cannot exclude."""
+
+ENDPOINTS = []

@@ -1,0 +1,3 @@
+"""Mortality and the other registered secondary outcomes the patient-level data can address."""
+
+ENDPOINTS = []
