@@ -153,3 +153,96 @@ def power_curve_chart(curve, description: str, observed: float | None = None,
             tooltip=[alt.Tooltip("sd:Q", title="assumed SD"), alt.Tooltip("power:Q", format=".0%")])
         layers += [rule, label, points]
     return alt.layer(*layers, description=description)
+
+
+# Boxes the publication leaves empty are dashed and grey; a bar in the arm colour marks each arm's column.
+_CONSORT_STYLE = """<style>
+.covidat-consort { max-width: 600px; font-size: 0.9rem; }
+.covidat-consort ol { list-style: none; margin: 0; padding: 0; display: grid; gap: 0.5rem; }
+.covidat-consort .stage { display: flex; gap: 0.5rem; flex-wrap: wrap; align-items: stretch; }
+.covidat-consort .stage-name { flex: 0 0 100%; font-weight: 600; margin: 0.25rem 0 0; }
+.covidat-consort .arm { flex: 1 1 14rem; display: grid; gap: 0.35rem; border-left: 4px solid; padding-left: 0.4rem; }
+.covidat-consort .box { border: 1px solid #555; border-radius: 4px; padding: 0.3rem 0.5rem; background: #fff; color: #000; }
+.covidat-consort .box.missing { border-style: dashed; color: #444; background: #f3f3f3; }
+</style>"""
+
+
+def consort_diagram(flow, description: str) -> str:
+    """The CONSORT flow as accessible HTML (a `covidat.endpoints.baseline.consort_flow` table): an
+    ordered list of stages read top to bottom, arms side by side (stacked on narrow screens);
+    boxes that read 'not reported' are dashed. Returns HTML text; display it with IPython's HTML."""
+    def box(row):
+        missing = " missing" if row.text == "not reported" else ""
+        return f'<div class="box{missing}"><strong>{escape(row.box)}</strong>: {escape(row.text)}</div>'
+
+    stages = []
+    for stage, rows in flow.groupby("stage", sort=False):
+        columns = []
+        for arm, boxes in rows.groupby("arm", sort=False):
+            colour = ARM_COLOURS.get(arm, "#555555")
+            title = "" if arm == "both" else f'<div><strong>{escape(arm)}</strong></div>'
+            columns.append(f'<div class="arm" style="border-left-color: {colour}">{title}'
+                           + "".join(box(r) for r in boxes.itertuples()) + "</div>")
+        stages.append(f'<li class="stage"><p class="stage-name">{escape(stage)}</p>{"".join(columns)}</li>')
+    return (_CONSORT_STYLE + f'<div class="covidat-consort" role="group" aria-label="{escape(description)}">'
+            f'<ol>{"".join(stages)}</ol></div>')
+
+
+def paired_chart(patients, description: str, width: int = 250) -> alt.Chart:
+    """Each patient's PaO2/FiO2 at day 0 and day 7, one line per patient, one panel per arm
+    (a patient without a day-7 value shows as a lone day-0 point)."""
+    long = patients.melt(id_vars=["patient_id", "arm"], value_vars=["pf_day0", "pf_day7"],
+                         var_name="day", value_name="pf").dropna(subset=["pf"])
+    long["day"] = long["day"].map({"pf_day0": "day 0", "pf_day7": "day 7"})
+    return alt.Chart(long, description=description).mark_line(point=True, opacity=0.8).encode(
+        x=alt.X("day:N", title=None, sort=["day 0", "day 7"], axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("pf:Q", title="PaO2/FiO2 (mmHg)"),
+        detail="patient_id:N",
+        color=alt.Color("arm:N", scale=arm_colour(), legend=None),
+        column=alt.Column("arm:N", sort=ARMS, title=None),
+        tooltip=["patient_id:N", "arm:N", "day:N", alt.Tooltip("pf:Q", title="PaO2/FiO2 (mmHg)")],
+    ).properties(width=width, height=260)
+
+
+def ci_by_sd_chart(table, description: str, sd_bound: float, sd_observed: float | None = None,
+                   width: int = 520) -> alt.LayerChart:
+    """The 95% CI of a difference in means against the unknown within-arm SD (a
+    `covidat.endpoints.oxygenation.difference_ci_by_sd` table): a band for the CI, a line for the
+    difference, a rule at zero and a dashed rule at `sd_bound`, the smallest SD consistent with
+    'not significant'; `sd_observed` (e.g. the dataset's pooled SD) is marked with a dotted rule."""
+    x = alt.X("sd:Q", title="Within-arm SD of the change (mmHg)")
+    band = alt.Chart(table).mark_area(opacity=0.3, color=ARM_COLOURS["MSC"]).encode(
+        x=x, y=alt.Y("ci_low:Q", title="Difference in mean change, MSC minus placebo (mmHg)"), y2="ci_high:Q",
+        tooltip=[alt.Tooltip("sd:Q", format=".0f"), alt.Tooltip("ci_low:Q", format=".1f"),
+                 alt.Tooltip("ci_high:Q", format=".1f")])
+    line = alt.Chart(table).mark_line(color="#000000").encode(x=x, y="difference:Q")
+    zero = alt.Chart(alt.Data(values=[{"y": 0}])).mark_rule(color="#555555").encode(y="y:Q")
+    marks = [{"sd": sd_bound, "what": "smallest SD with p ≥ 0.05"}]
+    if sd_observed is not None:
+        marks.append({"sd": sd_observed, "what": "pooled SD in this dataset"})
+    rules = alt.Chart(alt.Data(values=marks)).mark_rule(strokeWidth=2).encode(
+        x="sd:Q", strokeDash=alt.StrokeDash("what:N", title=None,
+                                            scale=alt.Scale(range=[[6, 4], [2, 2]])),
+        tooltip=["what:N", alt.Tooltip("sd:Q", format=".1f")])
+    return alt.layer(band, line, zero, rules, description=description).properties(width=width)
+
+
+# Ordered, colour-blind-safe sequential blues for the WHO scale (darker = worse), one per score 1–7.
+WHO_COLOURS = ["#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#2171b5", "#08306b"]
+
+
+def who_stacked_bars(counts, scale, description: str, width: int = 480) -> alt.Chart:
+    """Stacked bars of patients per WHO score, one bar per arm and day: `counts` has columns arm,
+    day (e.g. 'day 0'), score, n; `scale` is the registered scale (score, label)."""
+    table = counts.merge(scale, on="score")
+    table["category"] = table["score"].astype(str) + " " + table["label"]
+    domain = [f"{s} {l}" for s, l in zip(scale["score"], scale["label"])]
+    return alt.Chart(table, description=description).mark_bar(stroke="#333333", strokeWidth=0.5).encode(
+        x=alt.X("n:Q", title="Patients", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("arm:N", sort=ARMS, title=None),
+        row=alt.Row("day:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
+        color=alt.Color("category:N", scale=alt.Scale(domain=domain, range=WHO_COLOURS),
+                        title="WHO score", legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
+        order=alt.Order("score:Q"),
+        tooltip=["day:N", "arm:N", "category:N", "n:Q"],
+    ).properties(width=width, height=alt.Step(28))
