@@ -222,6 +222,14 @@ def test_cumulative_odds_ratios_count_each_cut():
         assert row.n_placebo == (at_or_below["arm"] == "placebo").sum()
 
 
+def test_who_counts_cover_every_patient_on_each_day():
+    counts = improvement.who_counts(PATIENTS)
+    assert counts.groupby("day")["n"].sum().tolist() == [len(PATIENTS)] * 2
+    day7_msc = counts.query("day == 'day 7' and arm == 'MSC'").set_index("score")["n"]
+    msc = PATIENTS[PATIENTS["arm"] == "MSC"]
+    assert day7_msc.to_dict() == msc["who_day7"].astype(int).value_counts().to_dict()
+
+
 # --- baseline ---------------------------------------------------------------------------------
 
 def test_table_one_counts_and_not_reported_rows():

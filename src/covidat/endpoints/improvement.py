@@ -84,6 +84,14 @@ def who_day7(patients: pd.DataFrame) -> EndpointResult:
                           "adjusted for baseline WHO score; Wald CI and test", values, cis)
 
 
+def who_counts(patients: pd.DataFrame) -> pd.DataFrame:
+    """Patients per arm, day ('day 0', 'day 7') and WHO score: the days the dataset holds."""
+    long = patients.melt(id_vars=["arm"], value_vars=["who_day0", "who_day7"], var_name="day", value_name="score")
+    long["day"] = long["day"].map({"who_day0": "day 0", "who_day7": "day 7"})
+    long["score"] = long["score"].astype(int)
+    return long.groupby(["arm", "day", "score"]).size().rename("n").reset_index()
+
+
 def cumulative_odds_ratios(patients: pd.DataFrame) -> pd.DataFrame:
     """For each cut of the day-7 WHO scale (score <= j against > j): the count per arm at or below j
     and the unadjusted odds ratio, MSC against placebo (inf or nan where a cell is empty).
