@@ -10,6 +10,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from covidat.endpoints.result import ARMS, EndpointResult, by_arm
 from covidat.endpoints.stats import fisher_p
 
+
 def improvement_tests(events: dict[str, int], sizes: dict[str, int]) -> tuple[dict, dict]:
     """Fisher, Boschloo and Barnard p-values and the Newcombe risk difference for a 2x2 table."""
     # scipy's unconditional tests take one column per binomial sample (arm): events, then non-events
