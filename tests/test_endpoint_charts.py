@@ -3,7 +3,6 @@ import json
 from html.parser import HTMLParser
 
 import numpy as np
-import pytest
 
 from covidat import charts
 from covidat.data import DEFAULT_DATA, load_dataset
