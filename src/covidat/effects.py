@@ -7,6 +7,7 @@ patient-level values that the abstract does not give.
 """
 from dataclasses import dataclass
 
+import altair as alt
 import pandas as pd
 
 PROVENANCE = ("published", "derived from published numbers", "reconstructed")
@@ -52,3 +53,29 @@ def effect_table(results: pd.DataFrame) -> pd.DataFrame:
             for rid, effect in EFFECTS.items() if rid in present.index]
     return pd.DataFrame(rows, columns=["result_id", "label", "scale", "unit", "provenance", "note",
                                        "value", "ci_low", "ci_high", "method"])
+
+
+def effect_chart(table: pd.DataFrame, description: str) -> alt.VConcatChart:
+    """One panel per unit (ratios on a log axis), a point and 95% CI per effect, coloured by provenance;
+    a dashed line marks no effect (1 for a ratio, 0 for a difference)."""
+    colours = alt.Scale(domain=list(PROVENANCE), range=["#000000", "#117733", "#882255"])
+    panels = []
+    for unit, rows in table.groupby("unit", sort=False):
+        ratio = rows["scale"].iloc[0] == "ratio"
+        scale = alt.Scale(type="log") if ratio else alt.Scale(zero=False)
+        x_title = f"{unit} (log scale)" if ratio else unit
+        base = alt.Chart(rows).encode(y=alt.Y("label:N", sort=list(rows["label"]), title=None,
+                                               axis=alt.Axis(labelLimit=260)))
+        panels.append(alt.layer(
+            alt.Chart(rows).mark_rule(strokeDash=[4, 4], color="#767676").encode(x=alt.datum(1 if ratio else 0)),
+            base.mark_rule(strokeWidth=2).encode(x=alt.X("ci_low:Q", scale=scale, title=x_title), x2="ci_high:Q",
+                                                 color=alt.Color("provenance:N", scale=colours, title=None)),
+            base.mark_point(filled=True, size=80).encode(
+                x=alt.X("value:Q", scale=scale), color=alt.Color("provenance:N", scale=colours, title=None),
+                tooltip=["label:N", alt.Tooltip("value:Q", format=".3g"), alt.Tooltip("ci_low:Q", format=".3g"),
+                         alt.Tooltip("ci_high:Q", format=".3g"), "provenance:N"]),
+        ).properties(width=300, height=alt.Step(28)))
+    if not panels:
+        panels = [alt.Chart(alt.Data(values=[{"text": "No effect size is available in this build."}]))
+                  .mark_text(fontStyle="italic").encode(text="text:N").properties(width=300, height=40)]
+    return alt.vconcat(*panels, description=description).resolve_scale(x="independent")
