@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 
 PROVENANCE = ("published", "derived from published numbers", "reconstructed")
+LOG_TICKS = [0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100]
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,10 @@ EFFECTS = {
         "Improved by day 7, risk difference", "difference", "proportion", "derived from published numbers",
         "the published counts fix the estimate and its interval"),
     "who_day7.both.common_odds_ratio": Effect(
-        "WHO scale at day 7, common odds ratio", "ratio", "odds ratio", "reconstructed",
+        "WHO scale at day 7, common odds ratio", "ratio", "ratio, MSC against placebo", "reconstructed",
         "needs each patient's WHO category"),
     "o2_discontinuation.both.hazard_ratio": Effect(
-        "Stopping oxygen, hazard ratio", "ratio", "hazard ratio", "reconstructed",
+        "Stopping oxygen, hazard ratio", "ratio", "ratio, MSC against placebo", "reconstructed",
         "needs each patient's time to stopping oxygen"),
     "hospital_stay.both.hodges_lehmann": Effect(
         "Hospital stay, Hodges–Lehmann shift", "difference", "days", "reconstructed",
@@ -59,17 +60,19 @@ def effect_chart(table: pd.DataFrame, description: str) -> alt.VConcatChart:
     """One panel per unit (ratios on a log axis), a point and 95% CI per effect, coloured by provenance;
     a dashed line marks no effect (1 for a ratio, 0 for a difference)."""
     colours = alt.Scale(domain=list(PROVENANCE), range=["#000000", "#117733", "#882255"])
+    legend = alt.Legend(labelLimit=320)
     panels = []
     for unit, rows in table.groupby("unit", sort=False):
         ratio = rows["scale"].iloc[0] == "ratio"
-        scale = alt.Scale(type="log") if ratio else alt.Scale(zero=False)
+        scale = alt.Scale(type="log") if ratio else alt.Scale(zero=True)  # the line of no effect is always shown
+        axis = alt.Axis(values=LOG_TICKS) if ratio else alt.Axis()
         x_title = f"{unit} (log scale)" if ratio else unit
         base = alt.Chart(rows).encode(y=alt.Y("label:N", sort=list(rows["label"]), title=None,
                                                axis=alt.Axis(labelLimit=260)))
         panels.append(alt.layer(
             alt.Chart(rows).mark_rule(strokeDash=[4, 4], color="#767676").encode(x=alt.datum(1 if ratio else 0)),
-            base.mark_rule(strokeWidth=2).encode(x=alt.X("ci_low:Q", scale=scale, title=x_title), x2="ci_high:Q",
-                                                 color=alt.Color("provenance:N", scale=colours, title=None)),
+            base.mark_rule(strokeWidth=2).encode(x=alt.X("ci_low:Q", scale=scale, axis=axis, title=x_title), x2="ci_high:Q",
+                                                 color=alt.Color("provenance:N", scale=colours, title=None, legend=legend)),
             base.mark_point(filled=True, size=80).encode(
                 x=alt.X("value:Q", scale=scale), color=alt.Color("provenance:N", scale=colours, title=None),
                 tooltip=["label:N", alt.Tooltip("value:Q", format=".3g"), alt.Tooltip("ci_low:Q", format=".3g"),
