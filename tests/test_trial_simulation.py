@@ -8,6 +8,10 @@ from covidat import trial_simulation as ts
 from covidat.endpoints import logrank_p
 
 
+SIMS = 20000
+MC_TOLERANCE = 4 * np.sqrt(0.25 / SIMS)  # four Monte Carlo standard errors at worst
+
+
 class Recorder:
     """A generator that remembers the draws, so a test can redo each trial with a library test."""
     def __init__(self, seed):
@@ -21,11 +25,20 @@ class Recorder:
         return draw
 
 
-def test_vectorised_welch_matches_scipy():
-    rec = Recorder(1)
-    p = ts.welch_pvalues(10.0, 30.0)(8, 50, rec)
-    x, y = rec.draws
+def test_welch_from_summaries_matches_scipy_on_raw_data():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(10, 30, (50, 8)), rng.normal(0, 30, (50, 8))
+    p = ts.welch_p(x.mean(1), x.var(1, ddof=1), y.mean(1), y.var(1, ddof=1), 8)
     assert p == pytest.approx([stats.ttest_ind(a, b, equal_var=False).pvalue for a, b in zip(x, y)])
+
+
+def test_sufficient_statistics_give_the_power_of_raw_normal_data():
+    """Simulated the long way (raw outcomes, scipy's test) and the short way: same power within MC error."""
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(20, 40, (20000, 12)), rng.normal(0, 40, (20000, 12))
+    raw = (stats.ttest_ind(x, y, axis=1, equal_var=False).pvalue < 0.05).mean()
+    short = (ts.welch_pvalues(20, 40)(12, 20000, rng) < 0.05).mean()
+    assert short == pytest.approx(raw, abs=2 * MC_TOLERANCE)
 
 
 def test_vectorised_two_proportion_test_matches_statsmodels():
@@ -41,10 +54,6 @@ def test_vectorised_logrank_matches_the_books_logrank():
     msc, placebo = rec.draws
     ones = np.ones(12)
     assert p == pytest.approx([logrank_p(a, ones, b, ones) for a, b in zip(msc, placebo)], rel=1e-9)
-
-
-SIMS = 20000
-MC_TOLERANCE = 4 * np.sqrt(0.25 / SIMS)  # four Monte Carlo standard errors at worst
 
 
 @pytest.mark.parametrize("scenario, approximation", [
