@@ -33,6 +33,7 @@ bench: $(INSTALLED)
 	$(PY) bench/build.py
 	$(PY) bench/reconstruct.py
 	$(PY) bench/site.py
+	$(PY) bench/power.py
 
 clean:
 	rm -rf _build

@@ -6,6 +6,12 @@ endpoints    one function per analysis, each returning an EndpointResult
 claims       the published claims and the rule that decides whether one holds
 literature   other MSC trials and their pooled mortality
 power        what a trial of a given size could detect
+effects      the effect sizes shown side by side: scale, unit, provenance
+bayes        conjugate posteriors (beta-binomial, normal) under sceptical, neutral, enthusiastic priors
+fragility    the fragility index of a significant comparison of event counts
+multiplicity the published p-values adjusted for multiple testing
+trial_simulation  vectorised Monte Carlo power of a two-arm trial, beside the closed forms
+next_trial   the effects a confirmatory trial would be planned for, and their sources
 consistency  what the abstract's numbers imply of each other
 notice       the dataset notice on every page with patient-level numbers
 tables       tables for readers: labels, units, captions, stable HTML
