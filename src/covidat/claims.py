@@ -61,5 +61,13 @@ def check(patients: pd.DataFrame, claims: pd.DataFrame | None = None) -> list[Ch
     return checks
 
 
-def check_table(checks: list[Check]) -> pd.DataFrame:
-    return pd.DataFrame([c.__dict__ for c in checks])
+def check_table(checks: list[Check], endpoints: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The checks as a table; `endpoints` keeps only the claims about those endpoints (a chapter's)."""
+    table = pd.DataFrame([c.__dict__ for c in checks])
+    if endpoints is not None:
+        table = table[table["claim_id"].str.split(".").str[0].isin(endpoints)].reset_index(drop=True)
+    return table
+
+
+CHECK_LABELS = {"claim_id": "Claim", "published": "Published", "reproduced": "Reproduced",
+                "method": "How it was recomputed", "status": "Status"}
