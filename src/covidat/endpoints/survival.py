@@ -77,14 +77,15 @@ def aalen_johansen(times, causes, cause: int = 1) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["time", "at_risk", "incidence"])
 
 
-def _cox_fit(times, events, group):
+def _cox_fit(times, events, group, ties: str = TIES):
     exog = np.asarray(group, float)[:, None]
-    return PHReg(np.asarray(times, float), exog, status=np.asarray(events, float), ties=TIES).fit()
+    return PHReg(np.asarray(times, float), exog, status=np.asarray(events, float), ties=ties).fit()
 
 
-def cox_hazard_ratio(times, events, group) -> tuple[float, float, float]:
-    """Hazard ratio of `group` == 1 against 0 with its 95% Wald CI (Cox model, Efron ties)."""
-    fit = _cox_fit(times, events, group)
+def cox_hazard_ratio(times, events, group, ties: str = TIES) -> tuple[float, float, float]:
+    """Hazard ratio of `group` == 1 against 0 with its 95% Wald CI (Cox model; `ties` "efron" or
+    "breslow")."""
+    fit = _cox_fit(times, events, group, ties)
     beta, se = float(fit.params[0]), float(fit.bse[0])
     return float(np.exp(beta)), float(np.exp(beta - Z95 * se)), float(np.exp(beta + Z95 * se))
 
