@@ -192,3 +192,19 @@ def test_km_chart_fits_the_column_and_prints_numbers_at_risk():
     printed = next(v for v in spec["datasets"].values() if len(v) == 4 and "at_risk" in v[0])
     for row in printed:  # patients whose time is at or after the day are still at risk
         assert row["at_risk"] == (ARM[row["arm"]]["o2_days"] >= row["time"]).sum()
+
+
+def test_analyses_handle_a_death_on_oxygen():
+    # Any dataset meeting the contract may hold deaths: censored in the primary analysis,
+    # a competing event in the sensitivity analysis, which can only delay the median.
+    patients = PATIENTS.copy()
+    msc = patients.index[patients["arm"] == "MSC"]
+    early = patients.loc[msc, "o2_days"].idxmin()
+    patients.loc[early, ["o2_event", "died", "death_day", "discharged", "hospital_days"]] = [0, 1, patients.loc[early, "o2_days"], 0, patients.loc[early, "o2_days"]]
+    result = oxygen.o2_discontinuation(patients)
+    arm = patients.loc[msc]
+    assert result.get("MSC", "median") == survival.crossing_time(*survival.km_table(arm["o2_days"], arm["o2_event"])[["time", "survival"]].T.to_numpy())
+    assert result.get("MSC", "median_competing") >= result.get("MSC", "median")
+    assert 0 < result.get("both", "hazard_ratio") < math.inf
+    curves = hospital.discharge_curves(patients)
+    assert curves.loc[curves["arm"] == "MSC", "events"].sum() == len(msc) - 1
