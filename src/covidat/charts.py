@@ -10,6 +10,7 @@ from html import escape
 
 import altair as alt
 import numpy as np
+import pandas as pd
 
 # Okabe–Ito blue and vermillion: distinct under every common colour-vision deficiency,
 # and both at least 3:1 against white.
@@ -246,3 +247,42 @@ def who_stacked_bars(counts, scale, description: str, width: int = 480) -> alt.C
         order=alt.Order("score:Q"),
         tooltip=["day:N", "arm:N", "category:N", "n:Q"],
     ).properties(width=width, height=alt.Step(28))
+
+def km_chart(curves, description: str, y_title: str, x_title: str = "Days since randomisation",
+             at_risk_days=None, width: int = 520) -> alt.VConcatChart:
+    """Kaplan–Meier curves by arm as steps with their 95% bands, and the numbers at risk printed
+    under the plot as journals do. `curves` is a `covidat.endpoints.survival.km_table` per arm
+    with an `arm` column (e.g. `endpoints.oxygen.curves`); `at_risk_days` are the days at which
+    the numbers at risk are shown (default: every 7 days to the last time)."""
+    last = float(curves["time"].max())
+    starts = curves.groupby("arm", as_index=False).agg(at_risk=("at_risk", "max")).assign(
+        time=0.0, survival=1.0, lower=1.0, upper=1.0)
+    steps = pd.concat([starts, curves], ignore_index=True).sort_values(["arm", "time"])
+    # Carry each curve flat to the last time shown, so a curve ending early does not stop short.
+    ends = steps.groupby("arm").tail(1).assign(time=last)
+    steps = pd.concat([steps, ends], ignore_index=True)
+    # Where the curve reaches 0 the band is undefined; draw it closed at 0 there.
+    steps[["lower", "upper"]] = steps[["lower", "upper"]].where(steps["survival"] > 0, 0.0)
+    days = [float(d) for d in (at_risk_days if at_risk_days is not None else np.arange(0, last + 1, 7))]
+    scale = alt.Scale(domain=[0, last], nice=False)
+    x = alt.X("time:Q", title=None, scale=scale, axis=alt.Axis(values=days))
+    colour = alt.Color("arm:N", scale=arm_colour(), title="Arm")
+    base = alt.Chart(steps)
+    band = base.mark_area(interpolate="step-after", opacity=0.15).encode(x=x, y="lower:Q", y2="upper:Q",
+                                                                         color=colour)
+    line = base.mark_line(interpolate="step-after", strokeWidth=2.5).encode(
+        x=x, y=alt.Y("survival:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        color=colour, strokeDash=alt.StrokeDash("arm:N", sort=ARMS, legend=None),
+        tooltip=["arm:N", alt.Tooltip("time:Q", title="day"), alt.Tooltip("survival:Q", format=".0%")])
+    counts = pd.DataFrame([{"arm": arm, "time": day,
+                            "at_risk": int(group.loc[group["time"] >= day, "at_risk"].max()
+                                           if (group["time"] >= day).any() else 0)}
+                           for arm, group in curves.groupby("arm") for day in days])
+    table = alt.Chart(counts).mark_text(fontSize=12).encode(
+        x=alt.X("time:Q", title=f"{x_title} (numbers at risk below the curves)", scale=scale,
+                axis=alt.Axis(values=days, labels=False, ticks=False, grid=False)),
+        y=alt.Y("arm:N", sort=ARMS, title=None, axis=alt.Axis(labelPadding=14, ticks=False, domain=False)),
+        text="at_risk:Q", color=alt.Color("arm:N", scale=arm_colour(), legend=None))
+    return alt.vconcat(alt.layer(band, line).properties(width=width, height=260),
+                       table.properties(width=width, height=44),
+                       description=description, spacing=4).resolve_scale(x="shared", color="independent")
