@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 NPM_DIR := $(VENV)/npm
-NPM_PACKAGES := mathjax@3.2.2 axe-core@4.10.3 @fortawesome/fontawesome-free@6.7.2
+NPM_PACKAGES := mathjax@3.2.2 axe-core@4.14.1 @fortawesome/fontawesome-free@6.7.2
 INSTALLED := $(VENV)/.installed
 
 .PHONY: book test chromium bench clean record
