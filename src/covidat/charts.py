@@ -81,7 +81,7 @@ def arm_comparison(table, value: str, label: str, description: str, width: int =
     shape share it)."""
     arm = dict(field="arm", type="nominal", title="Arm", sort=ARMS)
     return alt.Chart(table, description=description).mark_point(filled=True, size=120).encode(
-        x=alt.X(f"{value}:Q", title=label, scale=alt.Scale(zero=True, nice=True, padding=12),
+        x=alt.X(f"{value}:Q", title=label, scale=alt.Scale(zero=True, nice=True),
                 axis=alt.Axis(tickCount=5)),
         y=alt.Y("arm:N", title=None, sort=ARMS),
         color=alt.Color(**arm, scale=arm_colour()),
@@ -102,7 +102,7 @@ def _decades(low: float, high: float) -> list[float]:
     return [10.0 ** k for k in range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)]
 
 
-def forest(table, description: str, x_title: str = "Odds ratio of death, MSC against control (log scale)") -> alt.LayerChart:
+def forest(table, description: str, x_title: str = "Odds ratio of death (log scale)") -> alt.LayerChart:
     """Forest plot: one row per `label` with `estimate`, `ci_low`, `ci_high` and `kind`
     (one of FOREST_KINDS, or 'not reported'); rows appear in table order.
 
@@ -112,8 +112,8 @@ def forest(table, description: str, x_title: str = "Odds ratio of death, MSC aga
     order = list(table["label"])
     ticks = _decades(table["ci_low"].min(), table["ci_high"].max())
     scale = alt.Scale(type="log", domain=[ticks[0], ticks[-1]], nice=False)
-    axis = alt.Axis(values=ticks, format="~g", labelFlush=True)
-    base = alt.Chart(table).encode(y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=200)))
+    axis = alt.Axis(values=ticks, format="~g", labelFlush=True, titleAnchor="end")  # title grows leftwards
+    base = alt.Chart(table).encode(y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=180)))
     shown = base.transform_filter("datum.kind != 'not reported'")
     kinds = alt.Scale(domain=list(FOREST_KINDS), range=[c for c, _ in FOREST_KINDS.values()])
     shapes = alt.Scale(domain=list(FOREST_KINDS), range=[m for _, m in FOREST_KINDS.values()])
