@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: book test chromium bench clean record
 
-$(INSTALLED): requirements.txt pyproject.toml
+$(INSTALLED): requirements.txt pyproject.toml Makefile  # Makefile: NPM_PACKAGES
 	test -x $(PY) || python3 -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt

@@ -9,6 +9,9 @@
   swaps every icon for an SVG (templates/static/webpack-macros.html leaves it out); the
   theme's icons are Font Awesome 6 classes either way.
 
+- A small stylesheet that makes every chart span its column and shrink with it on a phone.
+- templates/search-button-field.html: the theme's search button, named "Search Ctrl+K" as it reads.
+
 It also offers every notebook for download as MyST markdown (a text notebook that jupytext and
 myst-nb open), beside the .ipynb, and mends two markup faults of the stack (see below).
 """
