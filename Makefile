@@ -4,12 +4,12 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 NPM_DIR := $(VENV)/npm
-NPM_PACKAGES := mathjax@3.2.2 axe-core@4.10.3 @fortawesome/fontawesome-free@6.7.2
+NPM_PACKAGES := mathjax@3.2.2 axe-core@4.14.1 @fortawesome/fontawesome-free@6.7.2
 INSTALLED := $(VENV)/.installed
 
 .PHONY: book test chromium bench clean record
 
-$(INSTALLED): requirements.txt pyproject.toml
+$(INSTALLED): requirements.txt pyproject.toml Makefile  # Makefile: NPM_PACKAGES
 	test -x $(PY) || python3 -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt

@@ -74,43 +74,65 @@ def setup() -> None:
     alt.renderers.enable("covidat")
 
 
-def arm_comparison(table, value: str, label: str, description: str) -> alt.Chart:
-    """Dot chart of one statistic per endpoint and arm (e.g. the published summaries)."""
+def arm_comparison(table, value: str, label: str, description: str, width: int = 260) -> alt.Chart:
+    """Dot chart of one statistic per endpoint and arm (e.g. the published summaries).
+
+    One panel per `endpoint_label`, its label above it and its own x scale from zero; the panels
+    are `width` pixels wide, so the whole chart fits a phone's text column. One legend (colour and
+    shape share it)."""
+    arm = dict(field="arm", type="nominal", title="Arm", sort=ARMS)
     return alt.Chart(table, description=description).mark_point(filled=True, size=120).encode(
-        x=alt.X(f"{value}:Q", title=label),
+        x=alt.X(f"{value}:Q", title=label, scale=alt.Scale(zero=True, nice=True),
+                axis=alt.Axis(tickCount=5)),
         y=alt.Y("arm:N", title=None, sort=ARMS),
-        color=alt.Color("arm:N", scale=arm_colour(), title="Arm"),
-        shape=alt.Shape("arm:N", sort=ARMS, title="Arm"),
-        row=alt.Row("endpoint_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
+        color=alt.Color(**arm, scale=arm_colour()),
+        shape=alt.Shape(**arm, scale=alt.Scale(domain=ARMS)),
+        row=alt.Row("endpoint_label:N", title=None, sort=list(dict.fromkeys(table["endpoint_label"])),
+                    header=alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start",
+                                      labelFontSize=13, labelFontWeight="bold")),
         tooltip=["endpoint_label:N", "arm:N", f"{value}:Q"],
-    ).resolve_scale(x="independent").properties(height=60)
+    ).resolve_scale(x="independent").properties(width=width, height=60)
 
 
 FOREST_KINDS = {"pooled trial": ("#000000", "square"), "trial not pooled": ("#767676", "square"),
                 "pooled estimate": ("#0072B2", "diamond")}
 
 
-def forest(table, description: str, x_title: str = "Odds ratio of death, MSC against control (log scale)") -> alt.LayerChart:
+def _decades(low: float, high: float) -> list[float]:
+    """Powers of ten from the one at or below `low` to the one at or above `high`."""
+    return [10.0 ** k for k in range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)]
+
+
+def forest(table, description: str, x_title: str = "Odds ratio of death (log scale)") -> alt.LayerChart:
     """Forest plot: one row per `label` with `estimate`, `ci_low`, `ci_high` and `kind`
-    (one of FOREST_KINDS, or 'not reported'); rows appear in table order."""
+    (one of FOREST_KINDS, or 'not reported'); rows appear in table order.
+
+    The chart takes the width of its container; the log axis spans whole decades around every
+    interval and is labelled at powers of ten only, so no interval is clipped and no tick labels
+    collide."""
     order = list(table["label"])
-    base = alt.Chart(table).encode(y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)))
-    x = alt.X("estimate:Q", scale=alt.Scale(type="log"), title=x_title)
+    ticks = _decades(table["ci_low"].min(), table["ci_high"].max())
+    scale = alt.Scale(type="log", domain=[ticks[0], ticks[-1]], nice=False)
+    axis = alt.Axis(values=ticks, format="~g", labelFlush=True, titleAnchor="end")  # title grows leftwards
+    base = alt.Chart(table).encode(y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=180)))
     shown = base.transform_filter("datum.kind != 'not reported'")
     kinds = alt.Scale(domain=list(FOREST_KINDS), range=[c for c, _ in FOREST_KINDS.values()])
+    shapes = alt.Scale(domain=list(FOREST_KINDS), range=[m for _, m in FOREST_KINDS.values()])
+    legend = alt.Legend(title=None, orient="bottom", direction="vertical")
     return alt.layer(
         alt.Chart(table).mark_rule(strokeDash=[4, 4], color="#767676").encode(x=alt.datum(1)),
-        shown.mark_rule().encode(x=alt.X("ci_low:Q", scale=alt.Scale(type="log"), title=x_title),
-                                 x2="ci_high:Q", color=alt.Color("kind:N", scale=kinds, title=None)),
+        shown.mark_rule().encode(x=alt.X("ci_low:Q", scale=scale, axis=axis, title=x_title),
+                                 x2="ci_high:Q", color=alt.Color("kind:N", scale=kinds, legend=legend)),
         shown.mark_point(filled=True, size=90).encode(
-            x=x, color=alt.Color("kind:N", scale=kinds, title=None),
-            shape=alt.Shape("kind:N", scale=alt.Scale(domain=list(FOREST_KINDS),
-                                                      range=[m for _, m in FOREST_KINDS.values()]), title=None),
+            x=alt.X("estimate:Q", scale=scale, axis=axis, title=x_title),
+            color=alt.Color("kind:N", scale=kinds, legend=legend),
+            shape=alt.Shape("kind:N", scale=shapes, legend=legend),
             tooltip=["label:N", alt.Tooltip("estimate:Q", format=".2f"),
                      alt.Tooltip("ci_low:Q", format=".2f"), alt.Tooltip("ci_high:Q", format=".2f")]),
         base.transform_filter("datum.kind == 'not reported'").mark_text(align="center", fontStyle="italic")
             .encode(x=alt.datum(1), text=alt.value("not reported")),
-    ).properties(description=description, height=alt.Step(24))
+    ).properties(description=description, width="container", height=24 * len(order),
+                 autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 # Paul Tol's dark "muted" colours: distinct under common colour-vision deficiencies, each well
