@@ -55,7 +55,7 @@ def execute_into_cache(notebooks: list[Path], cache_path: Path, timeout: int) ->
 
 def banner(dataset: Dataset, scorecard_url: str | None) -> str:
     """One line of HTML for the top of every page."""
-    name = f"<code>{escape(dataset.name)}</code>"
+    name = f"<strong>{escape(dataset.name)}</strong>"
     if dataset.is_reconstruction:
         text = (f"Built from the book's reconstructed dataset, {name}: synthetic patients consistent "
                 f"with the published abstract, not the trial's records.")

@@ -14,6 +14,8 @@ CHAPTERS = {  # the chapter that computes each endpoint's claims
     "o2_discontinuation": "08_oxygen", "hospital_stay": "09_hospital", "o2_free_days_28": "10_secondary",
     "mortality_day28": "10_secondary", "other_secondary": "10_secondary", "treatment_related_sae": "11_safety",
 }
+ARM_WORDS = {"msc": "MSC", "placebo": "placebo", "both": "both arms"}
+STATISTIC_WORDS = {"n": "count", "pct": "percentage", "p": "p-value"}
 COLUMNS = ["claim_id", "published", "reproduced", "difference", "status", "method", "chapter"]
 
 
@@ -55,20 +57,23 @@ def chapter_exists(docname: str) -> bool:
 
 
 def markdown(card: pd.DataFrame) -> str:
-    """The scorecard as a MyST table; each row links to its chapter where that chapter exists."""
+    """The scorecard as MyST tables, one per endpoint and method, each captioned with the method and
+    a link to the chapter that computes it (where that chapter exists)."""
     def cell(text: str) -> str:
         return str(text).replace("|", "\\|")
 
-    def link(doc: str) -> str:
-        return f"{{doc}}`{doc}`" if doc and chapter_exists(doc) else ""
-
-    lines = ["| Claim | Published | Reproduced | Difference | Status | Method | Chapter |",
-             "|---|---|---|---|---|---|---|"]
-    for row in card.itertuples(index=False):
-        lines.append("| " + " | ".join([f"`{row.claim_id}`", cell(row.published), cell(row.reproduced),
-                                         cell(row.difference), f"**{row.status}**", cell(row.method),
-                                         link(row.chapter)]) + " |")
-    return "\n".join(lines)
+    blocks = []
+    for (endpoint, method, chapter), rows in card.groupby(
+            [card["claim_id"].str.split(".").str[0], "method", "chapter"], sort=False):
+        where = f" Computed in {{doc}}`{chapter}`." if chapter and chapter_exists(chapter) else ""
+        lines = [f":::{{table}} `{endpoint}`: {cell(method)}.{where}", "",
+                 "| Arm | Statistic | Published | Reproduced | Difference | Status |", "|---|---|---|---|---|---|"]
+        for r in rows.itertuples(index=False):
+            _, arm, statistic = r.claim_id.split(".")
+            lines.append(f"| {ARM_WORDS.get(arm, arm)} | {STATISTIC_WORDS.get(statistic, statistic)} | "
+                         f"{cell(r.published)} | {cell(r.reproduced)} | {cell(r.difference)} | **{r.status}** |")
+        blocks.append("\n".join(lines + [":::"]))
+    return "\n\n".join(blocks)
 
 
 PATTERNS = [  # (what, rows it selects, why it matters)
