@@ -127,3 +127,12 @@ def test_banner_names_the_dataset(rebuilt):
     assert "supplied data" in supplied and str(rebuilt[0]) in supplied and 'href="16_scorecard.html"' in supplied
     own = build.banner(load_dataset(DEFAULT_DATA), None)
     assert "reconstructed dataset" in own and "data/reconstructed" in own
+
+
+def test_every_built_page_names_its_dataset(site):
+    pages = sorted(site.glob("*.html")) + sorted(site.glob("chapters/*.html"))
+    assert len(pages) > 5
+    for page in pages:
+        html = page.read_text()
+        if 'http-equiv="Refresh"' not in html:  # the root redirect has no body
+            assert 'class="bd-header-announcement"' in html and "Built from" in html, page
