@@ -62,7 +62,8 @@ def banner(dataset: Dataset, scorecard_url: str | None) -> str:
     else:
         text = f"Built from supplied data, {name} ({len(dataset.patients)} patients), not the book's reconstruction."
         if scorecard_url:
-            text += f' <a href="{scorecard_url}">Which published claims they reproduce.</a>'
+            text += (f' <a href="{scorecard_url}" style="color: inherit; text-decoration: underline">'
+                     'Which published claims they reproduce.</a>')
     return text
 
 
