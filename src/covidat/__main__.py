@@ -39,6 +39,8 @@ def main(argv=None) -> int:
         print(table.to_json(orient="records", indent=1) if args.format == "json"
               else table.to_csv(index=False, lineterminator="\n"), end="")
         return 0
+    kind = "the book's reconstruction" if dataset.is_reconstruction else "supplied data, not the reconstruction"
+    print(f"dataset: {dataset.name} ({kind})\n")
     card = scorecard.scorecard(dataset.patients)
     print(card.drop(columns="chapter").to_string(index=False))
     print(f"\n{scorecard.summary(card)}")

@@ -43,6 +43,7 @@ class Column:
     low: float | None = None
     high: float | None = None
     meaning: str = ""
+    in_header: bool = True  # False: the column may be left out of the file altogether
 
     def parse(self, text: str, fail):
         text = text.strip()
@@ -106,7 +107,7 @@ def read_table(path: Path, columns: list[Column], key: str | None = None) -> pd.
     rows = split_rows(path, read_text(path))
     header = [h.strip() for h in rows[0]]
     for col in columns:
-        if col.name not in header:
+        if col.name not in header and col.in_header:
             near = difflib.get_close_matches(col.name, header, n=1)
             hint = f" (the header has {near[0]!r})" if near else ""
             raise DataError(path, "required column is missing from the header" + hint, column=col.name)
@@ -125,12 +126,17 @@ def read_table(path: Path, columns: list[Column], key: str | None = None) -> pd.
         for col in columns:
             def fail(message, col=col):
                 raise DataError(path, message, row=row_number, column=col.name)
-            record[col.name] = col.parse(fields[position[col.name]], fail)
+            record[col.name] = col.parse(fields[position[col.name]], fail) if col.name in position else None
         if key is not None:
             if record[key] in seen:
                 raise DataError(path, f"{record[key]!r} repeats row {seen[record[key]]}", row=row_number, column=key)
             seen[record[key]] = row_number
         records.append(record)
+    return typed_frame(records, columns)
+
+
+def typed_frame(records: list[dict], columns: list[Column]) -> pd.DataFrame:
+    """Parsed records (None for empty) as a table typed by the contract: Int64, float or text."""
     frame = pd.DataFrame.from_records(records, columns=[c.name for c in columns])
     for col in columns:
         if col.kind is int:
