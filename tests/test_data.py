@@ -144,9 +144,11 @@ def test_real_world_pattern_is_accepted_and_reported(tmp_path, pattern):
 
 def test_missing_day7_value_leaves_the_primary_endpoint_not_the_dataset(tmp_path):
     home = dict(ON_OXYGEN, patient_id="H1", hospital_days="5", o2_days="5", who_day7="2", improved_day7="1", pf_day7="")
-    patients = load_dataset(write_dataset(tmp_path / "d", ON_OXYGEN, home, dict(ON_OXYGEN, patient_id="P1", arm="placebo"))).patients
-    result = analyse(patients)["pf_change_day7"]
-    assert result.get("MSC", "n") == 1 and result.get("MSC", "mean") == 50
+    others = [dict(ON_OXYGEN, patient_id=i, arm=arm, pf_day0=pf) for i, arm, pf in
+              (("A2", "MSC", "140"), ("P1", "placebo", "150"), ("P2", "placebo", "170"))]
+    patients = load_dataset(write_dataset(tmp_path / "d", ON_OXYGEN, home, *others)).patients
+    result = analyse(patients)["pf_change_day7"]  # MSC changes: 50 and 60; the patient sent home is left out
+    assert result.get("MSC", "n") == 2 and result.get("MSC", "mean") == 55
 
 
 # --- the file itself ---
