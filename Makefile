@@ -17,11 +17,18 @@ $(INSTALLED): requirements.txt pyproject.toml Makefile  # Makefile: NPM_PACKAGES
 	mkdir -p $(NPM_DIR) && npm install --silent --no-audit --no-fund --prefix $(NPM_DIR) $(NPM_PACKAGES)
 	touch $@
 
+# `make book DATA=DIR` builds every page from the dataset in DIR instead of the reconstruction.
+DATA ?=
+BUILD_ENV := $(if $(DATA),COVIDAT_DATA=$(abspath $(DATA)),)
+
+# The data are checked first, so a contract violation stops the build with the loader's message
+# alone (exit 2; failing published claims, exit 1, do not stop it: the scorecard shows them).
 # Sphinx only re-reads changed pages, so a warm build would not repeat old warnings:
 # drop the rendered pages each time and keep the notebook execution cache instead.
 book: $(INSTALLED)
+	@$(BUILD_ENV) $(PY) -m covidat check >/dev/null || [ $$? -eq 1 ] || { echo "make book: fix the dataset and run again" >&2; exit 2; }
 	rm -rf _build/html _build/.doctrees
-	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	$(BUILD_ENV) $(VENV)/bin/jupyter-book build . -W -n --keep-going
 
 chromium:
 	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }

@@ -4,6 +4,7 @@ data         the dataset contract: load and validate any dataset directory
 reconstruct  the reconstructed patient-level dataset and its assumptions
 endpoints    one function per analysis, each returning an EndpointResult
 claims       the published claims and the rule that decides whether one holds
+scorecard    every claim against a dataset, in words: the page and `python -m covidat check`
 literature   other MSC trials and their pooled mortality
 power        what a trial of a given size could detect
 effects      the effect sizes shown side by side: scale, unit, provenance
@@ -17,6 +18,7 @@ notice       the dataset notice on every page with patient-level numbers
 tables       tables for readers: labels, units, captions, stable HTML
 charts       the shared Altair theme, the offline renderer and chart builders
 site         Sphinx extension that ships every asset the site needs (no CDN)
+build        Sphinx extension: one dataset per build, cache keyed on it, parallel execution, banner
 """
 from pathlib import Path
 

@@ -56,8 +56,8 @@ def check(patients: pd.DataFrame, claims: pd.DataFrame | None = None) -> list[Ch
             continue
         value = result.get(claim.arm, claim.statistic)
         ok = holds(claim.relation, claim.value, claim.decimals, value)
-        checks.append(Check(claim.claim_id, published_text(claim), value, result.method,
-                            "holds" if ok else "fails"))
+        method = result.methods.get((claim.arm, claim.statistic), result.method)
+        checks.append(Check(claim.claim_id, published_text(claim), value, method, "holds" if ok else "fails"))
     return checks
 
 
