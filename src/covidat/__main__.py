@@ -9,7 +9,7 @@ python -m covidat results --data DIR [--format F]  every estimate the book shows
 import argparse
 import sys
 
-from covidat import data, endpoints, reconstruct, scorecard
+from covidat import coherence, data, endpoints, reconstruct, scorecard
 
 
 def main(argv=None) -> int:
@@ -47,6 +47,10 @@ def main(argv=None) -> int:
     found = scorecard.patterns(dataset.patients).query("msc + placebo > 0")
     for row in found.itertuples(index=False):
         print(f"{row.pattern}: {row.msc} MSC, {row.placebo} placebo ({row.why})")
+    warnings = coherence.violations(dataset.patients)
+    for w in warnings.itertuples(index=False):
+        print(f"warning: {w.patient_id}: {w.message} ({w.rule})")
+    print(f"{len(warnings)} clinical coherence warnings (not errors)")
     return 1 if scorecard.counts(card)["not reproduced"] else 0
 
 if __name__ == "__main__":

@@ -164,6 +164,9 @@ PATIENT_COLUMNS = [
     Column("discharged", int, allowed=(0, 1), meaning="1 if discharged alive at hospital_days"),
     Column("died", int, allowed=(0, 1), meaning="1 if the patient died during follow-up"),
     Column("death_day", int, optional=True, **DAYS, meaning="Day of death after randomisation; empty if alive"),
+    Column("provenance", optional=True, in_header=False,
+           meaning="Where the record comes from, e.g. 'reconstructed: synthetic patients, not trial records'; "
+                   "may be empty or absent"),
 ]
 
 
