@@ -39,7 +39,8 @@ class Check:
 
 
 def published_text(claim) -> str:
-    number = f"{claim.value:.{claim.decimals}f}"
+    """The number as the source printed it ("28", "17.5", "0.033", "> 0.05"), not padded to `decimals`."""
+    number = f"{claim.value:g}"
     return number if claim.relation == "=" else f"{claim.relation} {number}"
 
 
