@@ -68,8 +68,13 @@ def test_rank_p_matches_enumeration():
         brute_force_rank_p(CHANGE["MSC"], CHANGE["placebo"]), rel=1e-9)
 
 
-def test_rank_p_with_ties_matches_enumeration():
-    a, b = np.array([10.0, 20, 20, 35, 50, 50, 80]), np.array([5.0, 20, 30, 35, 35, 40, 60])
+@pytest.mark.parametrize("a, b", [
+    ([10.0, 20, 20, 35, 50, 50, 80], [5.0, 20, 30, 35, 35, 40, 60]),
+    # unequal arms with ties: U's null distribution is skewed, so doubling a one-sided p would differ
+    ([10.0, 20, 20, 35, 50], [5.0, 20, 30, 35, 35, 40, 60, 70]),
+])
+def test_rank_p_with_ties_matches_enumeration(a, b):
+    a, b = np.array(a), np.array(b)
     assert oxygenation.rank_p(a, b) == pytest.approx(brute_force_rank_p(a, b), rel=1e-9)
 
 
@@ -82,16 +87,19 @@ def test_difference_ci_by_sd_contains_zero_exactly_above_the_sd_bound():
 
 
 def test_sensitivity_imputes_worst_for_deaths_and_best_for_discharges():
-    patients = PATIENTS.copy()
-    first, second = patients.index[patients["arm"] == "MSC"][:2]
-    patients.loc[first, ["pf_day7", "died", "death_day"]] = [np.nan, 1, 5]
-    patients.loc[second, ["pf_day7", "discharged", "hospital_days"]] = [np.nan, 1, 6]
+    # Hand-built: changes 50, 30 (MSC) and 10, -10, 100 (placebo) observed; one MSC patient died on
+    # day 5, one went home on day 6, one died on day 20 without a day-7 value (left out of both).
+    nan = np.nan
+    patients = pd.DataFrame({
+        "patient_id": list("ABCDEFGH"), "arm": ["MSC"] * 5 + ["placebo"] * 3, "pf_day0": [100.0] * 8,
+        "pf_day7": [150, 130, nan, nan, nan, 110, 90, 200],
+        "died": [0, 0, 1, 0, 1, 0, 0, 0], "death_day": [nan, nan, 5, nan, 20, nan, nan, nan],
+        "discharged": [1, 1, 0, 1, 0, 1, 1, 1], "hospital_days": [20, 20, 5, 6, 20, 20, 20, 20]})
     table = oxygenation.pf_change_sensitivity(patients).set_index("analysis")
-    assert table.loc["complete cases", "n_msc"] == 8 and table.loc["worst and best", "n_msc"] == 10
-    observed = (patients["pf_day7"] - patients["pf_day0"])
-    msc = observed[patients["arm"] == "MSC"].dropna()
-    expected = (msc.sum() + observed.min() + observed.max()) / 10 - observed[patients["arm"] == "placebo"].mean()
-    assert table.loc["worst and best", "difference"] == pytest.approx(expected)
+    assert table.loc["complete cases", ["n_msc", "n_placebo"]].tolist() == [2, 3]
+    assert table.loc["worst and best", ["n_msc", "n_placebo"]].tolist() == [4, 3]
+    assert table.loc["complete cases", "difference"] == pytest.approx(40 - 100 / 3)
+    assert table.loc["worst and best", "difference"] == pytest.approx((50 + 30 - 10 + 100) / 4 - 100 / 3)
 
 
 # --- improvement on the WHO scale -------------------------------------------------------------
@@ -202,16 +210,42 @@ def test_common_odds_ratio_matches_a_hand_written_likelihood():
     assert low < result.get("both", "common_odds_ratio") < high
 
 
-def test_proportional_odds_with_two_categories_is_logistic_regression():
+# Hand-built, 10 per arm: each arm has both outcomes at each baseline score (no separation).
+TWO_CATEGORIES = pd.DataFrame({"arm": ["MSC"] * 10 + ["placebo"] * 10,
+                               "who_day0": [5, 5, 5, 5, 5, 6, 6, 6, 5, 6, 5, 5, 5, 5, 6, 6, 6, 5, 6, 5],
+                               "who_day7": [3, 3, 3, 5, 5, 3, 5, 5, 3, 3, 3, 5, 5, 5, 5, 3, 5, 3, 5, 5]})
+
+
+@pytest.mark.parametrize("baseline_varies", [True, False])
+def test_proportional_odds_with_two_categories_is_logistic_regression(baseline_varies):
     import statsmodels.api as sm
-    patients = PATIENTS.copy()
-    patients["who_day7"] = np.where(patients["improved_day7"] == 1, 3, 5)
-    patients.loc[patients.index[:2], "who_day7"] = [3, 5]  # keep both outcomes in each arm
+    patients = TWO_CATEGORIES.copy()
+    if not baseline_varies:
+        patients["who_day0"] = 5  # a constant baseline cannot be adjusted for; the model must still fit
+    covariates = pd.DataFrame({"MSC": (patients["arm"] == "MSC").astype(float),
+                               "who_day0": patients["who_day0"].astype(float)})
     logit = sm.Logit((patients["who_day7"] == 3).astype(float),
-                     sm.add_constant(pd.DataFrame({"MSC": (patients["arm"] == "MSC").astype(float),
-                                                   "who_day0": patients["who_day0"].astype(float)}))).fit(disp=False)
+                     sm.add_constant(covariates if baseline_varies else covariates[["MSC"]])).fit(disp=False)
     result = improvement.who_day7(patients)
     assert result.get("both", "common_odds_ratio") == pytest.approx(np.exp(logit.params["MSC"]), rel=1e-4)
+    assert result.get("both", "p") == pytest.approx(logit.pvalues["MSC"], rel=1e-3)
+    assert ("adjusted for baseline" in result.method) == baseline_varies
+
+
+@pytest.mark.parametrize("who_day7", [
+    [3] * 10 + [5] * 10,                                        # every MSC patient better: complete separation
+    [3, 3, 3, 4, 4, 4, 5, 5, 5, 5] + [5, 5, 5, 6, 6, 6, 6, 6, 6, 6],  # overlap only at 5: quasi-separation
+])
+def test_separated_data_give_no_odds_ratio_and_say_why(who_day7):
+    patients = TWO_CATEGORIES.assign(who_day7=who_day7)
+    result = improvement.who_day7(patients)
+    assert np.isnan(result.get("both", "common_odds_ratio")) and np.isnan(result.get("both", "p"))
+    assert np.isnan(result.ci("both", "common_odds_ratio")).all()
+    assert result.methods[("both", "common_odds_ratio")].startswith("not estimable")
+
+
+def test_overlapping_data_are_not_separated():
+    assert not improvement.separated(TWO_CATEGORIES)
 
 
 def test_cumulative_odds_ratios_count_each_cut():
@@ -246,10 +280,15 @@ def test_table_one_counts_and_not_reported_rows():
 def test_consort_flow_counts_come_from_the_data():
     patients = PATIENTS.copy()
     patients.loc[patients.index[0], "pf_day7"] = np.nan
-    arm = patients.loc[patients.index[0], "arm"]
     flow = baseline.consort_flow(patients).set_index(["arm", "box"])["text"]
     assert flow[("both", "Randomised")] == f"n = {len(patients)}"
-    assert flow[(arm, "Analysed for the primary endpoint")].startswith(f"n = {(patients['arm'] == arm).sum() - 1} ")
+    for arm in ARMS:
+        measured = sum(1 for a, v in zip(patients["arm"], patients["pf_day7"]) if a == arm and v == v)
+        size = list(patients["arm"]).count(arm)
+        assert flow[(arm, f"Allocated to {arm}")] == f"n = {size}"
+        assert flow[(arm, "Analysed for the primary endpoint")].startswith(f"n = {measured} ")
+        assert flow[(arm, "Excluded from the primary analysis (no day-7 PaO2/FiO2)")].startswith(
+            f"n = {size - measured} ")
     assert flow[("both", "Assessed for eligibility")] == "not reported"
 
 

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.proportion import confint_proportions_2indep
 
@@ -62,12 +62,45 @@ def _improvement(patients: pd.DataFrame, flags: pd.Series, endpoint: str) -> End
                           dict(IMPROVEMENT_METHODS))
 
 
-def proportional_odds(patients: pd.DataFrame):
-    """Cumulative-logit model of the day-7 WHO score on arm (MSC = 1) and baseline WHO score."""
+def _covariates(patients: pd.DataFrame) -> pd.DataFrame:
+    """Arm (MSC = 1) and baseline WHO score; a baseline that does not vary is left out (it would be a
+    constant, which the thresholds already are)."""
     exog = pd.DataFrame({"MSC": (patients["arm"] == "MSC").astype(float),
                          "who_day0": patients["who_day0"].astype(float)})
+    return exog if exog["who_day0"].nunique() > 1 else exog[["MSC"]]
+
+
+def proportional_odds(patients: pd.DataFrame):
+    """Cumulative-logit model of the day-7 WHO score on arm (MSC = 1) and baseline WHO score."""
     outcome = pd.Series(pd.Categorical(patients["who_day7"].astype(int), ordered=True))
-    return OrderedModel(outcome, exog, distr="logit").fit(method="bfgs", maxiter=1000, disp=False)
+    return OrderedModel(outcome, _covariates(patients), distr="logit").fit(method="bfgs", maxiter=1000, disp=False)
+
+
+def separated(patients: pd.DataFrame) -> bool:
+    """True when the cumulative-logit likelihood has no maximum: some direction of the coefficients
+    and (non-decreasing) thresholds never makes any patient's observed score less likely.
+
+    Each patient and cut j of the scale is a binary outcome 'score <= j' with linear predictor
+    threshold_j - x'beta; the direction is sought by a linear programme (Konis's check for
+    logistic regression, with ordered thresholds), bounded to the unit box.
+    """
+    x = _covariates(patients).to_numpy()
+    y = patients["who_day7"].astype(int).to_numpy()
+    cuts = np.unique(y)[:-1]
+    rows, signs = [], []
+    for j, cut in enumerate(cuts):
+        for xi, yi in zip(x, y):
+            rows.append(np.r_[np.eye(len(cuts))[j], -xi])
+            signs.append(1.0 if yi <= cut else -1.0)
+    margins = np.asarray(rows) * np.asarray(signs)[:, None]  # each must stay >= 0 along the direction
+    ordered = np.hstack([np.eye(len(cuts)) - np.eye(len(cuts), k=1), np.zeros((len(cuts), x.shape[1]))])[:-1]
+    solution = optimize.linprog(-margins.sum(axis=0), A_ub=np.vstack([-margins, ordered]),
+                                b_ub=np.zeros(len(margins) + len(ordered)), bounds=(-1, 1))
+    return bool(-solution.fun > 1e-7)
+
+
+NOT_ESTIMABLE = ("not estimable: the data are separated (some scores are only seen in one arm or baseline "
+                 "group), so the likelihood grows without bound and the odds ratio has no finite estimate")
 
 
 def who_day7(patients: pd.DataFrame) -> EndpointResult:
@@ -75,14 +108,22 @@ def who_day7(patients: pd.DataFrame) -> EndpointResult:
 
     statsmodels models P(score <= j) = F(threshold_j - x'beta), so the odds of a score at or
     below any j are multiplied by exp(-beta_MSC) for MSC: that is the ratio reported (> 1 favours MSC).
+    On separated data the ratio, its CI and p are NaN, with the reason as the method.
     """
+    adjusted = ("adjusted for baseline WHO score" if "who_day0" in _covariates(patients)
+                else "not adjusted (every patient has the same baseline WHO score)")
+    method = f"proportional-odds (cumulative logit) model of the day-7 WHO score, {adjusted}; Wald CI and test"
+    if separated(patients):
+        nan = float("nan")
+        values = {("both", "common_odds_ratio"): nan, ("both", "p"): nan}
+        return EndpointResult("who_day7", method, values, {("both", "common_odds_ratio"): (nan, nan)},
+                              {key: NOT_ESTIMABLE for key in values})
     fit = proportional_odds(patients)
     low, high = fit.conf_int().loc["MSC"]
     values = {("both", "common_odds_ratio"): math.exp(-fit.params["MSC"]),
               ("both", "p"): float(fit.pvalues["MSC"])}
     cis = {("both", "common_odds_ratio"): (math.exp(-high), math.exp(-low))}
-    return EndpointResult("who_day7", "proportional-odds (cumulative logit) model of the day-7 WHO score, "
-                          "adjusted for baseline WHO score; Wald CI and test", values, cis)
+    return EndpointResult("who_day7", method, values, cis)
 
 
 def who_counts(patients: pd.DataFrame) -> pd.DataFrame:
