@@ -4,12 +4,14 @@ import itertools
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import optimize, stats
 from statsmodels.duration.survfunc import SurvfuncRight
 
 from covidat.data import DEFAULT_DATA, load_dataset
 from covidat.endpoints import hospital, oxygen, survival
+from covidat.endpoints import stats as stats_
 
 PATIENTS = load_dataset(DEFAULT_DATA).patients
 ARM = {arm: PATIENTS[PATIENTS["arm"] == arm] for arm in ("MSC", "placebo")}
@@ -47,9 +49,11 @@ def test_km_band_matches_greenwood_formula(transform):
 
 def test_crossing_time_takes_the_midpoint_where_the_curve_sits_at_the_level():
     times = np.arange(1, 11.0)  # ten uncensored times; the 5th and 6th are 5 and 6
-    assert survival.crossing_time(times, 1 - times / 10) == 5.5
-    assert survival.crossing_time(times, 1 - times / 10, 0.45) == 6  # first value below 0.45
-    assert math.isnan(survival.crossing_time([1, 2], [0.9, 0.8]))  # never reaches 0.5
+    assert stats_.crossing_time(times, 1 - times / 10) == 5.5
+    assert stats_.crossing_time(times, 1 - times / 10, 0.45) == 6  # first value below 0.45
+    assert stats_.crossing_time([1, 2, 3], [0.8, 0.5, 0.5]) == 2  # sits at 0.5 and never drops again
+    assert stats_.crossing_time([1, 2, 3, 4], [0.8, np.nan, 0.5, 0.2]) == 3.5  # NaN entries skipped
+    assert math.isnan(stats_.crossing_time([1, 2], [0.9, 0.8]))  # never reaches 0.5
 
 
 def test_median_ci_is_where_the_band_contains_one_half():
@@ -175,14 +179,6 @@ def test_discharge_curves_censor_in_hospital_deaths():
         assert rows["events"].sum() == p["discharged"].sum()
 
 
-def test_oxygen_causes_code_deaths_on_oxygen_as_competing():
-    patients = PATIENTS.copy()
-    first = patients.index[0]
-    patients.loc[first, ["o2_event", "died", "death_day"]] = [0, 1, patients.loc[first, "o2_days"]]
-    assert oxygen.causes(patients).loc[first] == oxygen.DIED
-    assert (oxygen.causes(PATIENTS) == PATIENTS["o2_event"]).all()
-
-
 def test_km_chart_fits_the_column_and_prints_numbers_at_risk():
     from covidat import charts
 
@@ -194,17 +190,42 @@ def test_km_chart_fits_the_column_and_prints_numbers_at_risk():
         assert row["at_risk"] == (ARM[row["arm"]]["o2_days"] >= row["time"]).sum()
 
 
+def hand_built(rows, nullable: bool) -> pd.DataFrame:
+    """Patients from (arm, o2_days, o2_event, died, death_day, hospital_days, discharged) rows, typed as
+    the loader types them (nullable integers, death_day missing for survivors) or as plain numpy."""
+    columns = ["arm", "o2_days", "o2_event", "died", "death_day", "hospital_days", "discharged"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.astype({c: "Int64" for c in columns[1:]}) if nullable else frame
+
+
+@pytest.mark.parametrize("nullable", [True, False])
+def test_oxygen_causes_code_deaths_on_oxygen_as_competing(nullable):
+    patients = hand_built([
+        ("MSC", 5, 1, 0, None, 9, 1),     # stopped oxygen: 1
+        ("MSC", 6, 0, 1, 6, 6, 0),        # died on oxygen: 2
+        ("MSC", 28, 0, 0, None, 28, 0),   # still on oxygen, alive, at the end of follow-up: 0
+        ("MSC", 7, 1, 1, 12, 12, 0),      # stopped oxygen, died later: 1
+        ("MSC", 9, 0, 1, 15, 15, 0),      # lost to follow-up on oxygen, died later: 0
+    ], nullable)
+    assert oxygen.causes(patients).tolist() == [1, 2, 0, 1, 0]
+
+
+# MSC: a death on oxygen on day 3, discontinuations on days 5, 7, 9 (discharged two days later);
+# placebo: discontinuations on days 4, 6, 8, 10. Worked by hand:
+# MSC, death censored: S = 1 until 3 (censored, 4 at risk), 2/3 at 5, 1/3 at 7: median 7.
+# MSC, death competing: free of both 3/4 after day 3; incidence 3/4 * 1/3 = 1/4 at 5, + 1/2 * 1/2 = 1/2
+# at 7 (sits at 0.5), 3/4 at 9: median (7 + 9) / 2 = 8. Placebo: S = 0.5 from 6 to 8: median 7.
+DEATH_ON_OXYGEN = [("MSC", 3, 0, 1, 3, 3, 0)] + [("MSC", d, 1, 0, None, d + 2, 1) for d in (5, 7, 9)] \
+    + [("placebo", d, 1, 0, None, d + 2, 1) for d in (4, 6, 8, 10)]
+
+
 def test_analyses_handle_a_death_on_oxygen():
     # Any dataset meeting the contract may hold deaths: censored in the primary analysis,
     # a competing event in the sensitivity analysis, which can only delay the median.
-    patients = PATIENTS.copy()
-    msc = patients.index[patients["arm"] == "MSC"]
-    early = patients.loc[msc, "o2_days"].idxmin()
-    patients.loc[early, ["o2_event", "died", "death_day", "discharged", "hospital_days"]] = [0, 1, patients.loc[early, "o2_days"], 0, patients.loc[early, "o2_days"]]
+    patients = hand_built(DEATH_ON_OXYGEN, nullable=True)
     result = oxygen.o2_discontinuation(patients)
-    arm = patients.loc[msc]
-    assert result.get("MSC", "median") == survival.crossing_time(*survival.km_table(arm["o2_days"], arm["o2_event"])[["time", "survival"]].T.to_numpy())
-    assert result.get("MSC", "median_competing") >= result.get("MSC", "median")
+    assert (result.get("MSC", "median"), result.get("MSC", "median_competing")) == (7, 8)
+    assert (result.get("placebo", "median"), result.get("placebo", "median_competing")) == (7, 7)
     assert 0 < result.get("both", "hazard_ratio") < math.inf
     curves = hospital.discharge_curves(patients)
-    assert curves.loc[curves["arm"] == "MSC", "events"].sum() == len(msc) - 1
+    assert curves.groupby("arm")["events"].sum().to_dict() == {"MSC": 3, "placebo": 4}

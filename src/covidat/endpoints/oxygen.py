@@ -7,9 +7,8 @@ event, summarised by the Aalen–Johansen cumulative incidence of discontinuatio
 import pandas as pd
 
 from covidat.endpoints.result import ARMS, EndpointResult, by_arm
-from covidat.endpoints.stats import km_median, logrank_p
-from covidat.endpoints.survival import (TIES, aalen_johansen, cox_hazard_ratio, crossing_time, km_table,
-                                        median_ci, ph_test)
+from covidat.endpoints.stats import crossing_time, km_median, logrank_p
+from covidat.endpoints.survival import TIES, aalen_johansen, cox_hazard_ratio, km_table, median_ci, ph_test
 
 MEDIAN_CI = "log"  # Brookmeyer–Crowley on the scale of R's survfit default (conf.type = "log")
 DISCONTINUED, DIED = 1, 2

@@ -1,5 +1,5 @@
-"""Time-to-event estimators the oxygen and hospital analyses share (beyond `stats.km_median` and
-`stats.logrank_p`): the Kaplan–Meier table with Greenwood confidence bands, the
+"""Time-to-event estimators the oxygen and hospital analyses share (beyond `stats.km_median`,
+`stats.crossing_time` and `stats.logrank_p`): the Kaplan–Meier table with Greenwood confidence bands, the
 Brookmeyer–Crowley interval for the median, the Aalen–Johansen cumulative incidence, the Cox
 hazard ratio (Efron ties) and the Grambsch–Therneau check of proportional hazards.
 """
@@ -8,9 +8,10 @@ import pandas as pd
 from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 
+from covidat.endpoints.stats import crossing_time
+
 Z95 = float(stats.norm.ppf(0.975))
 TIES = "efron"  # R's coxph default; statsmodels' own default is Breslow
-EXACT = 1e-9  # tolerance for "the curve sits exactly at the level"
 
 
 def km_table(times, events, transform: str = "log") -> pd.DataFrame:
@@ -38,21 +39,6 @@ def km_table(times, events, transform: str = "log") -> pd.DataFrame:
     table["lower"] = np.where(s == 0, np.nan, lower)
     table["upper"] = np.where(s == 0, np.nan, upper)
     return table.drop(columns="greenwood")
-
-
-def crossing_time(times, curve, level: float = 0.5) -> float:
-    """First time a non-increasing step curve (value `curve[i]` from `times[i]` on) falls below
-    `level`; where it sits exactly at `level`, the midpoint between that time and the next drop
-    (the convention of R's survival package). NaN if it never gets there."""
-    times, curve = np.asarray(times, float), np.asarray(curve, float)
-    below = np.flatnonzero(curve <= level + EXACT)
-    if not len(below):
-        return float("nan")
-    first = below[0]
-    if curve[first] < level - EXACT:
-        return float(times[first])
-    drops = np.flatnonzero(curve[first:] < level - EXACT)
-    return float((times[first] + times[first + drops[0]]) / 2) if len(drops) else float("nan")
 
 
 def median_ci(times, events, transform: str = "log") -> tuple[float, float]:
