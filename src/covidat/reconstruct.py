@@ -103,6 +103,7 @@ BURN_IN = 200  # valid steps each chain takes, from a searched state, before its
 RESTART_EVERY = 50  # every this many steps, chains still searching restart from valid chains, if any
 MAX_SEARCH = 100_000
 PF_TRIES = 200  # rounds of day-7 draws before a course is given up
+SPARE = 16  # a batch walks at least this many chains, so a dropped course can be replaced
 SEARCH_CHAINS = 64  # chains that search for valid datasets; the datasets start from their states
 MAX_DAY = 120
 TEMPERATURE = 0.1  # while searching, a move that adds 0.1 to the distance is kept with chance 1/e
@@ -390,13 +391,14 @@ def sample(n: int, seed: int = DEFAULT_SEED, **overrides) -> Batch:
     params = {k: v[0] for k, v in ASSUMPTIONS.items()} | overrides
     model = _Model(params, load_claims())
     rng = np.random.default_rng(seed)
-    state = _chains(model, n, rng)
+    state = _chains(model, max(n, SPARE), rng)
     course = model.course(state)
     pf7, done = _pf_day7(model, course["who7"], state["pf0"].astype(float), rng)
     if not done.any():
         raise RuntimeError("no course admits day-7 values meeting the primary endpoint's claims")
-    # A course admitting no such values within PF_TRIES rounds is replaced by another dataset.
-    keep = np.where(done, np.arange(n), rng.choice(np.flatnonzero(done), n))
+    # Courses admitting no such values within PF_TRIES rounds are dropped: the next ones take their place.
+    keep = np.flatnonzero(done)[:n]
+    keep = np.r_[keep, rng.choice(keep, n - len(keep))]
     state, course, pf7 = ({k: v[keep] for k, v in state.items()}, {k: v[keep] for k, v in course.items()},
                           pf7[keep])
 
