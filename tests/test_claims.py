@@ -88,3 +88,13 @@ def test_claims_file_has_a_source_for_every_number():
 def test_published_text_is_the_printed_number(relation, value, decimals, printed):
     claim = pd.Series({"relation": relation, "value": value, "decimals": decimals})
     assert published_text(claim) == printed
+
+
+def test_every_claim_reads_in_words():
+    # A claim id left as an id (an endpoint without reader words) would show as code on the pages.
+    from covidat.claims import ARM_WORDS, ENDPOINT_WORDS, claim_label
+    for claim_id in load_claims()["claim_id"]:
+        endpoint, arm, statistic = claim_id.split(".")
+        assert endpoint in ENDPOINT_WORDS and arm in ARM_WORDS, claim_id
+        assert claim_label(claim_id).startswith(ENDPOINT_WORDS[endpoint])
+    assert claim_label("hospital_stay.placebo.median") == "Days in hospital: placebo, median"

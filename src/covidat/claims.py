@@ -62,13 +62,33 @@ def check(patients: pd.DataFrame, claims: pd.DataFrame | None = None) -> list[Ch
     return checks
 
 
+ENDPOINT_WORDS = {
+    "randomised": "Patients randomised", "pf_change_day7": "Rise in PaO2/FiO2 to day 7 (mmHg)",
+    "who_improved_day7": "Improved on the WHO scale at day 7", "o2_discontinuation": "Days to stopping oxygen",
+    "hospital_stay": "Days in hospital", "o2_free_days_28": "Oxygen-free days to day 28",
+    "mortality_day28": "Deaths by day 28", "other_secondary": "Other secondary endpoints",
+    "treatment_related_sae": "Treatment-related serious adverse events",
+}
+ARM_WORDS = {"msc": "MSC", "placebo": "placebo", "both": "both arms"}
+STATISTIC_WORDS = {"n": "count", "pct": "percentage", "p": "p-value"}
+
+
+def claim_label(claim_id: str) -> str:
+    """A claim id in words: 'hospital_stay.placebo.median' -> 'Days in hospital: placebo, median'."""
+    endpoint, arm, statistic = claim_id.split(".")
+    return (f"{ENDPOINT_WORDS.get(endpoint, endpoint)}: {ARM_WORDS.get(arm, arm)}, "
+            f"{STATISTIC_WORDS.get(statistic, statistic)}")
+
+
 def check_table(checks: list[Check], endpoints: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The checks as a table; `endpoints` keeps only the claims about those endpoints (a chapter's)."""
+    """The checks as a table, each claim also in words (`claim`); `endpoints` keeps only the claims
+    about those endpoints (a chapter's)."""
     table = pd.DataFrame([c.__dict__ for c in checks])
+    table.insert(1, "claim", table["claim_id"].map(claim_label))
     if endpoints is not None:
         table = table[table["claim_id"].str.split(".").str[0].isin(endpoints)].reset_index(drop=True)
     return table
 
 
-CHECK_LABELS = {"claim_id": "Claim", "published": "Published", "reproduced": "Reproduced",
+CHECK_LABELS = {"claim": "Claim", "published": "Published", "reproduced": "Reproduced",
                 "method": "How it was recomputed", "status": "Status"}

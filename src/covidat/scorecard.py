@@ -6,7 +6,7 @@ so the command and the page cannot disagree.
 import pandas as pd
 
 from covidat import ROOT
-from covidat.claims import check, load_claims
+from covidat.claims import ARM_WORDS, STATISTIC_WORDS, check, load_claims
 
 STATUS = {"holds": "reproduced", "fails": "not reproduced", "not checkable": "not reproducible from patient data"}
 CHAPTERS = {  # the chapter that computes each endpoint's claims
@@ -14,8 +14,6 @@ CHAPTERS = {  # the chapter that computes each endpoint's claims
     "o2_discontinuation": "08_oxygen", "hospital_stay": "09_hospital", "o2_free_days_28": "10_secondary",
     "mortality_day28": "10_secondary", "other_secondary": "10_secondary", "treatment_related_sae": "11_safety",
 }
-ARM_WORDS = {"msc": "MSC", "placebo": "placebo", "both": "both arms"}
-STATISTIC_WORDS = {"n": "count", "pct": "percentage", "p": "p-value"}
 COLUMNS = ["claim_id", "published", "reproduced", "difference", "status", "method", "chapter"]
 
 
