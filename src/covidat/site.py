@@ -130,12 +130,15 @@ def _tidy_scripts(app, pagename, templatename, context, doctree):
     context["css_files"] = [css for css in context.get("css_files", []) if not any(test(css) for test in unused)]
 
 
-def _fix_citation_roles(app, pagename, templatename, context, doctree):
+def _fix_aria(app, pagename, templatename, context, doctree):
     """docutils marks the bibliography as role="list" with role="doc-biblioentry" children, which
-    axe-core reports as a critical ARIA error (a list without list items) and a deprecated role."""
+    axe-core reports as a critical ARIA error (a list without list items) and a deprecated role;
+    myst-nb names a hidden code cell's toggle "Toggle hidden content" while it shows "Show code
+    cell source" (axe: label-content-name-mismatch): let the visible text be its name."""
     body = context.get("body", "")
     context["body"] = (body.replace('<div role="list" class="citation-list">', '<div class="citation-list">')
-                       .replace(' role="doc-biblioentry"', ""))
+                       .replace(' role="doc-biblioentry"', "")
+                       .replace('<summary aria-label="Toggle hidden content">', "<summary>"))
 
 
 def setup(app):
@@ -143,7 +146,7 @@ def setup(app):
     app.add_css_file(FONTAWESOME_CSS)
     app.add_css_file(CHART_CSS)
     app.connect("html-page-context", _tidy_scripts)
-    app.connect("html-page-context", _fix_citation_roles)
+    app.connect("html-page-context", _fix_aria)
     app.connect("config-inited", _configure)
     app.connect("build-finished", _write_assets)
     app.connect("build-finished", _write_markdown_notebooks)
