@@ -1,22 +1,40 @@
-"""A reconstructed patient-level dataset consistent with every published claim.
+"""Reconstructed patient-level datasets: a model of patients, conditioned on every published claim.
 
-Each patient is modelled by a few clinical facts: baseline WHO score and PaO2/FiO2, the day
-oxygen was stopped, the day of discharge, the PaO2/FiO2 change by day 7. Unconstrained
-parts are drawn at random from ASSUMPTIONS; constrained parts (oxygen and hospital days)
-are found by a random walk that only moves towards, and then within, the set of datasets
-whose statistics round to the published numbers. Same seed and assumptions, same dataset.
+The model (ASSUMPTIONS, written to assumptions.csv beside the data) is a prior over datasets:
+each patient independently draws a baseline PaO2/FiO2 and WHO score, whether and when they
+die, the day oxygen would stop and the days from then to discharge; the day-7 WHO score
+follows from those, and the day-7 PaO2/FiO2 from the day-7 support. A reconstruction is a
+draw from this prior conditioned on the published claims, in two blocks:
+
+1. Course (everything but day-7 PaO2/FiO2), conditioned on every claim about oxygen, WHO
+   improvement, hospital stay, oxygen-free days and mortality: many Metropolis chains in one
+   array. A move redraws one patient's baseline, oxygen course or discharge gap from the
+   prior; once a chain satisfies every claim, a move is kept only if the claims still hold,
+   so the prior restricted to the claims is the chain's stationary distribution. Before
+   that, the chain searches: a move is kept when it brings the statistics no further from
+   the published ones (or, rarely, when it does). Each dataset is a chain's state after
+   BURN_IN valid steps: a draw from the conditioned prior up to the chain's convergence.
+2. Day-7 PaO2/FiO2 given the course, conditioned on the primary endpoint's claims, exactly:
+   the arm means fix the sum of the changes, so all but one patient draw from the prior and
+   the last takes the value the sum needs, kept with probability proportional to its prior
+   probability; then a Welch test above the threshold. Rejected draws are redrawn whole.
+Same seed and assumptions, same datasets.
 """
 import csv
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from covidat import endpoints as ep
-from covidat.claims import check, holds, load_claims
+from covidat.claims import holds, load_claims
 from covidat.data import PATIENT_COLUMNS
+from covidat.endpoints import hospital, improvement, oxygen, oxygenation, secondary
+from covidat.endpoints import stats as st
 
 DEFAULT_SEED = 2024
+PROVENANCE = "reconstructed: synthetic patients, not trial records"
 
 # id -> (value, what, why, source). Written to assumptions.csv beside the data.
 ASSUMPTIONS = {
@@ -24,45 +42,70 @@ ASSUMPTIONS = {
     "improvement_min_drop": (1, "fall in WHO points from day 0 to day 7 that counts as clinical improvement",
                              "the abstract does not define improvement; a fall of one point is the smallest "
                              "change the registered scale can show", "none"),
-    "deaths": (0, "deaths during follow-up",
-               "the abstract gives no mortality figure; the book reports mortality as not reported", "none"),
-    "censoring": (0, "patients censored before oxygen discontinuation or discharge",
-                  "with no deaths and complete follow-up every patient reaches both events", "none"),
-    "who_day0": ("5 or 6", "baseline WHO score: 5 (non-invasive ventilation or high-flow oxygen) or "
-                 "6 (invasive ventilation), equally likely",
-                 "moderate to severe ARDS needs at least high-flow support; the share intubated is not "
-                 "reported (a patient who must improve by two points without leaving oxygen starts at 6)",
-                 "nct04615429"),
-    "who_day7": ("from the oxygen day", "WHO score at day 7: 3 if oxygen was stopped by day 7; otherwise "
-                 "the baseline score, lowered by the improvement threshold for improved patients",
-                 "scores follow the registry definitions; no patient worsens", "nct04615429"),
-    "pf_day0_range": ("60-200", "baseline PaO2/FiO2 in mmHg, whole numbers drawn uniformly",
+    "pf_day0_range": ("60-200", "baseline PaO2/FiO2 (mmHg): whole numbers, uniform over the range",
                       "eligibility required PaO2/FiO2 of 200 or less; the lower bound is a plausible floor",
                       "nct04615429"),
-    "pf_change_sd": (60, "standard deviation (mmHg) of the day-7 PaO2/FiO2 change within an arm",
-                     "not reported; chosen so that the published difference is not significant", "none"),
-    "pf_measured_day7": ("all", "patients with a day-7 PaO2/FiO2",
-                         "no patient died or left hospital before day 7 in this reconstruction", "none"),
-    "day_range": ("1-60", "range of whole days for oxygen discontinuation and discharge",
-                  "not reported; wide enough for the published medians", "none"),
-    "o2_median_tie": ("yes", "the 5th and 6th shortest oxygen times in each arm equal the published median",
-                      "Kaplan–Meier medians differ by convention when the curve sits at 0.5 (statsmodels, "
-                      "R and the sample median disagree); with a tie they all give the published value",
-                      "none"),
-    "discharge_after_o2": ("yes", "discharge on or after the day oxygen was stopped, and after day 7",
-                           "patients are not sent home on oxygen in this reconstruction", "none"),
-    "method.pf_change_day7": (ep.oxygenation.pf_change_day7.__name__, "mean change, complete cases; Welch two-sample t-test",
+    "who_day0_ventilated": ("70% if PaO2/FiO2 <= 100, else 30%",
+                            "chance that a patient starts on invasive ventilation (WHO 6) rather than "
+                            "non-invasive support (WHO 5)",
+                            "severe ARDS (PaO2/FiO2 100 or less) is more often intubated; the shares are "
+                            "not reported", "ardsdefinition2012"),
+    "mortality": (0.28, "chance that a patient dies by day 28, the same in both arms",
+                  "pooled ICU mortality of COVID-19 was 28%; the trial reports no mortality figure, only "
+                  "that mortality did not differ significantly", "chang2021icu"),
+    "death_day_range": ("3-28", "day of death for a patient who dies: whole days, uniform over the range",
+                        "not reported; deaths after day 28 would not count in the day-28 mortality", "none"),
+    "o2_days_median": ("published median of the arm", "median of the prior for the day oxygen stops",
+                       "centres the prior where the claims are, so that conditioning is fast; the "
+                       "conditioning, not the prior, fixes the medians", "none"),
+    "o2_days_spread": (0.5, "spread (SD of the logarithm) of the day oxygen stops: log-normal, whole days",
+                       "not reported; right-skewed durations, as for times to recovery", "none"),
+    "o2_min_days": (3, "earliest day oxygen can stop",
+                    "patients with moderate to severe ARDS are not off oxygen on day 1 or 2", "none"),
+    "death_on_oxygen": ("yes", "a patient who dies is on oxygen until death; oxygen time is censored at death "
+                        "(o2_event 0, o2_days = death_day), hospital stay ends at death (discharged 0)",
+                        "deaths are a competing event for oxygen discontinuation, handled as censoring",
+                        "none"),
+    "discharge_gap": ("1-10", "days from stopping oxygen to discharge: whole days, uniform over the range",
+                      "not reported; nobody goes home on oxygen or on the day it stops", "none"),
+    "discharge_min_day": (8, "earliest discharge day", "nobody is discharged in the first week", "none"),
+    "who_day7": ("from the course", "WHO score at day 7: 7 if dead; 6 if dying later; 3 if oxygen stopped "
+                 "by day 7; otherwise 4, 5 or 6 as oxygen stops within 7 more days, within 14, or later",
+                 "support at day 7 follows how far the patient is from recovery; scale as registered",
+                 "nct04615429"),
+    "pf_day7": ("means 380, 250, 170, 130", "day-7 PaO2/FiO2 (mmHg) by day-7 WHO score 3, 4, 5, 6: "
+                "whole numbers, normal around the mean, within 301-500, 150-400, 60-300, 60-300",
+                "off oxygen means breathing room air with PaO2/FiO2 above 300 (no longer in the ARDS "
+                "range); non-invasive or invasive ventilation at day 7 means still 300 or less",
+                "ardsdefinition2012"),
+    "pf_change_sd": (50, "SD (mmHg) of day-7 PaO2/FiO2 around the mean for the day-7 WHO score",
+                     "not reported; wide enough that 'not significant' holds comfortably", "none"),
+    "pf_measured_day7": ("alive at day 7", "patients with a day-7 PaO2/FiO2",
+                         "no value can be measured after death; nobody is discharged before day 8", "none"),
+    "method.pf_change_day7": (oxygenation.pf_change_day7.__name__,
+                              "mean change, complete cases; Welch two-sample t-test",
                               "the abstract names no test; a mean is the usual summary of a change", "none"),
-    "method.who_improved_day7": (ep.improvement.who_improved_day7.__name__, "two-sided Fisher's exact test",
+    "method.who_improved_day7": (improvement.who_improved_day7.__name__, "two-sided Fisher's exact test",
                                  "5/10 against 0/10 gives 0.0325, which prints as the published 0.033", "none"),
-    "method.o2_discontinuation": (ep.oxygen.o2_discontinuation.__name__, "Kaplan–Meier median; log-rank test",
-                                  "a time-to-event endpoint; the usual pair of summary and test", "none"),
-    "method.hospital_stay": (ep.hospital.hospital_stay.__name__, "sample median; Mann–Whitney U, normal approximation "
+    "method.o2_discontinuation": (oxygen.o2_discontinuation.__name__, "Kaplan–Meier median; log-rank test",
+                                  "a time-to-event endpoint; the usual pair of summary and test; medians "
+                                  "by the midpoint convention of R's survival package", "none"),
+    "method.hospital_stay": (hospital.hospital_stay.__name__, "sample median; Mann–Whitney U, normal approximation "
                              "with tie and continuity correction",
                              "a median of 17.5 in ten patients is a plain median; without ties no rank test "
                              "gives 0.042", "none"),
+    "method.o2_free_days_28": (secondary.o2_free_days_28.__name__, "oxygen-free days to day 28 (deaths count 0)",
+                               "days alive after oxygen stopped, up to day 28; a death counts 0, as for "
+                               "ventilator-free days; compared as hospital stay is", "yehya2019vfd"),
+    "method.mortality_day28": (secondary.mortality_day28.__name__, "deaths by day 28; two-sided Fisher's exact test",
+                               "the registry lists all-cause mortality at day 28", "nct04615429"),
 }
-MAX_DAY = 60
+OVERRIDABLE = ("improvement_min_drop", "mortality", "o2_days_spread", "pf_change_sd", "discharge_gap")
+PF_DAY7 = {3: (380, 301, 500), 4: (250, 150, 400), 5: (170, 60, 300), 6: (130, 60, 300)}  # mean, low, high
+BURN_IN = 200  # valid steps each chain takes before its state is kept
+SEARCH_STEPS = 1500  # a chain still searching after this many steps restarts from a valid chain
+MAX_DAY = 120
+TEMPERATURE = 0.1  # while searching, a move that adds 0.1 to the distance is kept with chance 1/e
 
 
 def assumptions_table() -> pd.DataFrame:
@@ -70,163 +113,280 @@ def assumptions_table() -> pd.DataFrame:
                         columns=["id", "what", "value", "why", "source"])
 
 
-def _claim(claims: pd.DataFrame, claim_id: str):
-    return claims.set_index("claim_id").loc[claim_id]
+def _range(text: str) -> tuple[int, int]:
+    low, high = text.split("-")
+    return int(low), int(high)
 
 
-def _miss(claim, reproduced: float) -> float:
-    """0 when the claim holds, otherwise a distance to it (on the log scale for p-values)."""
-    if holds(claim.relation, claim.value, int(claim.decimals), reproduced):
-        return 0.0
-    if claim.statistic == "p":
-        return abs(np.log(max(reproduced, 1e-300)) - np.log(claim.value)) + 1.0
-    return abs(reproduced - claim.value) + 1.0
+@dataclass
+class Batch:
+    """n reconstructed datasets: one (n, 20) array per patient column, NaN for empty values."""
+    columns: dict
+    arm: np.ndarray
+    assumptions: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.columns["pf_day0"])
+
+    def frame(self, i: int) -> pd.DataFrame:
+        """Dataset i, typed exactly as data.load_dataset returns patients."""
+        frame = pd.DataFrame({c.name: self.columns[c.name][i] for c in PATIENT_COLUMNS})
+        for c in PATIENT_COLUMNS:
+            if c.kind is int:
+                frame[c.name] = pd.array(np.where(np.isnan(frame[c.name]), None, frame[c.name]), "Int64")
+            elif c.kind is float:
+                frame[c.name] = frame[c.name].astype(float)
+            else:
+                frame[c.name] = frame[c.name].astype(object)
+        return frame
+
+    def frames(self) -> list[pd.DataFrame]:
+        return [self.frame(i) for i in range(len(self))]
 
 
-def walk(start, propose, loss, rng, temperature: float = 0.1, patience: int = 3000,
-         restarts: int = 20, thin: int = 200) -> np.ndarray:
-    """From a state drawn by `start`, move until loss is 0: a Metropolis walk that accepts
-    a worse state with probability exp(-increase / temperature), starting afresh after
-    `patience` steps without a new best. Then take `thin` more steps that keep the loss
-    at 0, so the result is not just the first valid state found."""
-    for _ in range(restarts):
-        state = start(rng)
-        current = best = loss(state)
-        stalled = 0
-        while current > 0 and stalled < patience:
-            candidate = propose(state, rng)
-            value = loss(candidate)
-            if value <= current or rng.random() < np.exp((current - value) / temperature):
-                state, current = candidate, value
-            stalled = 0 if current < best else stalled + 1
-            best = min(best, current)
-        if current == 0:
-            for _ in range(thin):
-                candidate = propose(state, rng)
-                if loss(candidate) == 0:
-                    state = candidate
-            return state
-    raise RuntimeError("reconstruction did not converge; try another seed")
+class _Model:
+    """The prior over one arm pair of patients and the claims the course is conditioned on."""
+
+    def __init__(self, params: dict, claims: pd.DataFrame):
+        self.p = params
+        self.claims = claims.set_index("claim_id")
+        self.targets = None  # claim rows the course is conditioned on, filled on first use
+        n = int(params["arm_size"])
+        self.n = n
+        self.in_msc = np.r_[np.ones(n, bool), np.zeros(n, bool)]
+        medians = [self.claims.loc[f"o2_discontinuation.{a}.median", "value"] for a in ("msc", "placebo")]
+        self.o2_median = np.where(self.in_msc, medians[0], medians[1])
+
+    # --- the prior, one group of variables at a time; each returns arrays shaped like `shape`
+    def baseline(self, rng, shape):
+        low, high = _range(self.p["pf_day0_range"])
+        pf0 = rng.integers(low, high + 1, shape)
+        return {"pf0": pf0, "u_who": rng.random(shape)}
+
+    def oxygen(self, rng, shape):
+        t = np.rint(self.o2_median * np.exp(rng.normal(0, float(self.p["o2_days_spread"]), shape)))
+        low, high = _range(self.p["death_day_range"])
+        return {"t": np.clip(t, int(self.p["o2_min_days"]), MAX_DAY),
+                "died": rng.random(shape) < float(self.p["mortality"]),
+                "death_day": rng.integers(low, high + 1, shape)}
+
+    def discharge(self, rng, shape):
+        low, high = _range(self.p["discharge_gap"])
+        return {"gap": rng.integers(low, high + 1, shape)}
+
+    GROUPS = ("baseline", "oxygen", "discharge")
+
+    def draw(self, rng, shape):
+        return {k: v for g in self.GROUPS for k, v in getattr(self, g)(rng, shape).items()}
+
+    # --- what follows from the drawn variables
+    def course(self, s):
+        died, dday, t = s["died"], s["death_day"], s["t"]
+        who0 = np.where(s["u_who"] < np.where(s["pf0"] <= 100, 0.7, 0.3), 6, 5)
+        later = t - 7
+        who7 = np.select([died & (dday <= 7), died, t <= 7, later <= 7, later <= 14], [7, 6, 3, 4, 5], 6)
+        return {
+            "who0": who0, "who7": who7,
+            "improved": who0 - who7 >= int(self.p["improvement_min_drop"]),
+            "o2_days": np.where(died, dday, t), "o2_event": (~died).astype(float),
+            "hospital_days": np.where(died, dday, t + s["gap"]),
+            "died": died, "death_day": np.where(died, dday, np.nan),
+        }
+
+    def statistics(self, c) -> dict:
+        """Every claim the course must meet, computed for a batch with the batched statistics."""
+        m, p = self.in_msc, ~self.in_msc
+        ofd = secondary.oxygen_free_days(c["o2_days"], c["o2_event"], c["died"], c["death_day"])
+        dead = secondary.deaths_by(c["died"], c["death_day"])
+        n = self.n
+        return {
+            "who_improved_day7.msc.n": c["improved"][:, m].sum(1),
+            "who_improved_day7.placebo.n": c["improved"][:, p].sum(1),
+            "o2_discontinuation.msc.median": st.km_median_batch(c["o2_days"][:, m], c["o2_event"][:, m]),
+            "o2_discontinuation.placebo.median": st.km_median_batch(c["o2_days"][:, p], c["o2_event"][:, p]),
+            "o2_discontinuation.both.p": st.logrank_p_batch(c["o2_days"][:, m], c["o2_event"][:, m],
+                                                            c["o2_days"][:, p], c["o2_event"][:, p]),
+            "hospital_stay.msc.median": np.median(c["hospital_days"][:, m], 1),
+            "hospital_stay.placebo.median": np.median(c["hospital_days"][:, p], 1),
+            "hospital_stay.both.p": st.mann_whitney_p_batch(c["hospital_days"][:, m], c["hospital_days"][:, p]),
+            "o2_free_days_28.both.p": st.mann_whitney_p_batch(ofd[:, m], ofd[:, p]),
+            "mortality_day28.both.p": st.fisher_p_batch(dead[:, m].sum(1), n, dead[:, p].sum(1), n),
+        }
+
+    def distance(self, s) -> np.ndarray:
+        """0 for a course meeting every claim; otherwise how far its statistics are from them."""
+        c = self.course(s)
+        total = np.zeros(len(s["t"]))
+        statistics = self.statistics(c)
+        if self.targets is None:
+            self.targets = {k: self.claims.loc[k] for k in statistics}
+        for claim_id, values in statistics.items():
+            claim = self.targets[claim_id]
+            ok = holds(claim.relation, claim.value, int(claim.decimals), values)
+            if claim.statistic == "p":
+                gap = np.abs(np.log(np.maximum(values, 1e-300)) - np.log(claim.value))
+            else:
+                gap = np.abs(values - claim.value)
+            total += np.where(ok, 0.0, 1.0 + np.nan_to_num(gap, nan=10.0))
+        early = ~c["died"] & (c["hospital_days"] < int(self.p["discharge_min_day"]))
+        return total + early.sum(1)
 
 
-def _hospital_days(claims, rng) -> np.ndarray:
-    """Days from randomisation to discharge, arms in rows (MSC, placebo); all after day 7."""
-    med = [_claim(claims, f"hospital_stay.{a}.median") for a in ("msc", "placebo")]
-    p_claim = _claim(claims, "hospital_stay.both.p")
+def _discharge_move(model: _Model, state: dict, patient: np.ndarray, rng) -> tuple[dict, np.ndarray]:
+    """A new discharge gap for one patient per chain: half the time a fresh draw from the prior,
+    half the time the gap that gives the patient another patient's stay (the published rank
+    test needs tied stays). Returns the proposal and log of its Metropolis–Hastings ratio."""
+    rows = np.arange(len(patient))
+    low, high = _range(model.p["discharge_gap"])
+    stays = model.course(state)["hospital_days"]
+    other = (patient + rng.integers(1, stays.shape[1], len(rows))) % stays.shape[1]
+    t = state["t"][rows, patient]
+    copy = rng.random(len(rows)) < 0.5
+    gap = np.where(copy, stays[rows, other] - t, rng.integers(low, high + 1, len(rows)))
+    others = np.ones_like(stays, bool)
+    others[rows, patient] = False
 
-    def start(rng):
-        return rng.integers(8, MAX_DAY + 1, size=(2, 10))
+    def chance(g):  # probability of proposing gap g (within the range) from this state
+        tied = ((stays == (t + g)[:, None]) & others).sum(1)
+        return 0.5 / (high - low + 1) + 0.5 * tied / (stays.shape[1] - 1)
 
-    def propose(s, rng):
-        s = s.copy()
-        arm, column = rng.integers(2), rng.integers(10)
-        move = rng.integers(3)
-        if move == 0:  # a small step
-            s[arm, column] = np.clip(s[arm, column] + rng.choice([-2, -1, 1, 2]), 8, MAX_DAY)
-        elif move == 1:  # a fresh value
-            s[arm, column] = rng.integers(8, MAX_DAY + 1)
-        else:  # the stay of another patient: the published p needs tied stays
-            s[arm, column] = s.flat[rng.integers(s.size)]
-        return s
-
-    def loss(s):
-        return (_miss(med[0], float(np.median(s[0]))) + _miss(med[1], float(np.median(s[1])))
-                + _miss(p_claim, ep.mann_whitney_p(s[0], s[1])))
-
-    return walk(start, propose, loss, rng)
-
-
-def _oxygen_days(claims, hospital, rng) -> np.ndarray:
-    """Days to oxygen discontinuation, no later than discharge. In each arm the patients with
-    the longest stays get the four longest oxygen times and the two at the published median."""
-    medians = [int(_claim(claims, f"o2_discontinuation.{a}.median").value) for a in ("msc", "placebo")]
-    p_claim = _claim(claims, "o2_discontinuation.both.p")
-    n_improved_msc = int(_claim(claims, "who_improved_day7.msc.n").value)
-    order = np.argsort(hospital, axis=1, kind="stable")
-    low = np.ones_like(hospital)
-    high = np.minimum(hospital, np.array(medians)[:, None] - 1)  # below the median...
-    for arm, m in enumerate(medians):
-        tie, above = order[arm, 4:6], order[arm, 6:]
-        low[arm, tie] = high[arm, tie] = m
-        low[arm, above], high[arm, above] = m + 1, hospital[arm, above]  # ...or above it
-    if (low > high).any():
-        raise RuntimeError("stays too short for the published oxygen medians")
-    free = [(a, c) for a in range(2) for c in range(10) if low[a, c] < high[a, c]]
-
-    def start(rng):
-        return rng.integers(low, high + 1)
-
-    def propose(s, rng):
-        s = s.copy()
-        arm, column = free[rng.integers(len(free))]
-        s[arm, column] = rng.integers(low[arm, column], high[arm, column] + 1)
-        return s
-
-    def loss(s):
-        ones = np.ones(10)
-        # Placebo: nobody improved, so nobody was off oxygen at day 7; MSC: at most the improved.
-        who = max(0, (s[0] <= 7).sum() - n_improved_msc) + (s[1] <= 7).sum()
-        return who + _miss(p_claim, ep.logrank_p(s[0], ones, s[1], ones))
-
-    return walk(start, propose, loss, rng)
+    inside = (gap >= low) & (gap <= high)
+    gap = np.where(inside, gap, state["gap"][rows, patient])
+    proposal = {k: v.copy() for k, v in state.items()}
+    proposal["gap"][rows, patient] = gap
+    log_ratio = np.where(inside, np.log(chance(state["gap"][rows, patient])) - np.log(chance(gap)), -np.inf)
+    return proposal, log_ratio
 
 
-def _pf_change(claims, rng, sd: float) -> np.ndarray:
-    """Whole-mmHg changes whose arm means print as published and whose test is 'not significant'."""
-    means = [_claim(claims, f"pf_change_day7.{a}.mean").value for a in ("msc", "placebo")]
-    p_claim = _claim(claims, "pf_change_day7.both.p")
-    while True:
-        change = np.rint(rng.normal(means, sd, size=(10, 2)).T).astype(int)
-        for arm in range(2):  # move the rounding residue onto random patients
-            residue = int(round(means[arm] * 10)) - change[arm].sum()
-            np.add.at(change[arm], rng.integers(0, 10, abs(residue)), np.sign(residue))
-        if holds(p_claim.relation, p_claim.value, int(p_claim.decimals), ep.welch_p(change[0], change[1])):
-            return change
+def _chains(model: _Model, chains: int, rng) -> dict:
+    """Run `chains` Metropolis chains until each has taken BURN_IN valid steps; their states."""
+    shape = (chains, 2 * model.n)
+    state = model.draw(rng, shape)
+    distance = model.distance(state)
+    valid_steps = np.zeros(chains, int)
+    rows = np.arange(chains)
+    step = 0
+    while (valid_steps < BURN_IN).any():
+        patient = rng.integers(0, shape[1], chains)
+        proposal, log_ratio = _discharge_move(model, state, patient, rng)
+        group = rng.integers(0, 4, chains)  # 0 baseline, 1 oxygen, 2-3 discharge
+        for g, name in enumerate(("baseline", "oxygen")):
+            chosen = group == g
+            for k, v in getattr(model, name)(rng, shape).items():
+                proposal[k][rows[chosen], patient[chosen]] = v[rows[chosen], patient[chosen]]
+            proposal["gap"][chosen] = state["gap"][chosen]
+            log_ratio[chosen] = 0.0
+        new = model.distance(proposal)
+        u = rng.random(chains)
+        searching = distance > 0
+        accept = np.where(searching, (new <= distance) | (u < np.exp((distance - new) / TEMPERATURE)),
+                          (new == 0) & (np.log(u) < log_ratio))
+        accept &= np.isfinite(log_ratio)
+        for k in state:
+            state[k][accept] = proposal[k][accept]
+        distance = np.where(accept, new, distance)
+        valid_steps += distance == 0
+        step += 1
+        if step % SEARCH_STEPS == 0 and (distance > 0).any():
+            good = np.flatnonzero(distance == 0)
+            if not len(good):
+                if step >= 20 * SEARCH_STEPS:
+                    raise RuntimeError("no chain found a dataset meeting every claim")
+                continue
+            stuck = np.flatnonzero(distance > 0)
+            source = rng.choice(good, len(stuck))
+            for k in state:
+                state[k][stuck] = state[k][source]
+            distance[stuck] = 0
+    return state
 
 
-def reconstruct(seed: int = DEFAULT_SEED, min_drop: int | None = None) -> pd.DataFrame:
-    """One dataset satisfying every claim in data/published/claims.csv."""
-    claims = load_claims()
+def _pick(rng, allowed: np.ndarray) -> np.ndarray:
+    """Per row, a uniformly chosen column among the allowed ones (0 when none is)."""
+    return (rng.random(allowed.shape) * allowed).argmax(1)
+
+
+def _pf_day7(model: _Model, who7: np.ndarray, pf0: np.ndarray, rng) -> np.ndarray:
+    """Day-7 PaO2/FiO2 given the course, conditioned exactly on the primary endpoint's claims."""
+    sd = float(model.p["pf_change_sd"])
+    mean, low, high = (np.select([who7 == k for k in PF_DAY7], [v[i] for v in PF_DAY7.values()], np.nan)
+                       for i in range(3))
+    measured = who7 < 7
+    arms = [(np.flatnonzero(in_arm), model.claims.loc[f"pf_change_day7.{a}.mean"])
+            for in_arm, a in ((model.in_msc, "msc"), (~model.in_msc, "placebo"))]
+    p_claim = model.claims.loc["pf_change_day7.both.p"]
+
+    def bin_probability(x, mu):  # prior probability of the whole number x (before truncation)
+        return stats.norm.cdf((x + 0.5 - mu) / sd) - stats.norm.cdf((x - 0.5 - mu) / sd)
+
+    result = np.full(pf0.shape, np.nan)
+    pending = np.arange(len(pf0))
+    while len(pending):
+        mu, lo, hi, meas, base = mean[pending], low[pending], high[pending], measured[pending], pf0[pending]
+        x = np.rint(rng.normal(np.nan_to_num(mu), sd))
+        outside = meas & ((x < lo) | (x > hi))
+        while outside.any():  # the prior: a rounded normal, truncated to the range
+            x[outside] = np.rint(rng.normal(mu[outside], sd))
+            outside = meas & ((x < lo) | (x > hi))
+        rows = np.arange(len(pending))
+        ok = np.ones(len(pending), bool)
+        for cols, claim in arms:
+            m = meas[:, cols]
+            k = m.sum(1)
+            last = cols[(m * np.arange(1, len(cols) + 1)).argmax(1)]  # the arm's last measured patient
+            sums = np.rint(claim.value * k)[:, None] + np.arange(-2, 3)
+            allowed = holds("=", claim.value, int(claim.decimals), sums / np.maximum(k, 1)[:, None])
+            total = sums[rows, _pick(rng, allowed)]
+            others = np.where(m & (cols != last[:, None]), x[:, cols] - base[:, cols], 0.0).sum(1)
+            needed = total - others + base[rows, last]
+            at = (rows, last)
+            mode = np.clip(np.rint(mu[at]), lo[at], hi[at])
+            kept = rng.random(len(pending)) < bin_probability(needed, mu[at]) / bin_probability(mode, mu[at])
+            ok &= allowed.any(1) & (k > 1) & (needed >= lo[at]) & (needed <= hi[at]) & kept
+            x[at] = needed
+        x = np.where(meas, x, np.nan)
+        change = x - base
+        p = st.welch_p_batch(change[:, model.in_msc], change[:, ~model.in_msc])
+        ok &= holds(p_claim.relation, p_claim.value, int(p_claim.decimals), p)
+        result[pending[ok]] = x[ok]
+        pending = pending[~ok]
+    return result
+
+
+def sample(n: int, seed: int = DEFAULT_SEED, **overrides) -> Batch:
+    """n datasets from the model conditioned on every claim; `overrides` replace assumption values
+    (any of OVERRIDABLE, e.g. improvement_min_drop=2, mortality=0.1, pf_change_sd=80)."""
+    unknown = set(overrides) - set(OVERRIDABLE)
+    if unknown:
+        raise ValueError(f"cannot override {sorted(unknown)}; choose from {OVERRIDABLE}")
+    params = {k: v[0] for k, v in ASSUMPTIONS.items()} | overrides
+    model = _Model(params, load_claims())
     rng = np.random.default_rng(seed)
-    min_drop = ASSUMPTIONS["improvement_min_drop"][0] if min_drop is None else min_drop
-    hospital = _hospital_days(claims, rng)
-    o2 = _oxygen_days(claims, hospital, rng)
-    change = _pf_change(claims, rng, ASSUMPTIONS["pf_change_sd"][0])
-    pf0 = rng.integers(60, 201, size=(2, 10))
-    while ((pf0 + change) < 20).any():  # keep day 7 plausible
-        pf0 = rng.integers(60, 201, size=(2, 10))
-    who0 = rng.choice([5, 6], size=(2, 10))
+    state = _chains(model, max(n, 16), rng)
+    state = {k: v[:n] for k, v in state.items()}
+    course = model.course(state)
+    pf7 = _pf_day7(model, course["who7"], state["pf0"].astype(float), rng)
 
-    # Improved: everyone off oxygen by day 7, plus random MSC patients up to the published count.
-    improved = o2 <= 7
-    n_msc = int(_claim(claims, "who_improved_day7.msc.n").value)
-    others = np.flatnonzero(~improved[0])
-    improved[0, rng.choice(others, n_msc - improved[0].sum(), replace=False)] = True
-    still_on_o2 = improved & (o2 > 7)
-    who0[still_on_o2 & (who0 - min_drop < 4)] = 6  # only a start at 6 leaves room to improve on oxygen
-    who7 = np.where(o2 <= 7, 3, np.where(improved, who0 - min_drop, who0))
-    if (still_on_o2 & (who7 < 4)).any():
-        raise ValueError(f"an improvement of {min_drop} points is impossible while still on oxygen")
-
-    arm_names = np.array([["MSC"] * 10, ["placebo"] * 10])
-    frame = pd.DataFrame({
-        "arm": arm_names.ravel(), "pf_day0": pf0.ravel(), "pf_day7": (pf0 + change).ravel(),
-        "who_day0": who0.ravel(), "who_day7": who7.ravel(), "improved_day7": improved.ravel().astype(int),
-        "o2_days": o2.ravel(), "o2_event": 1, "hospital_days": hospital.ravel(), "discharged": 1,
-        "died": 0, "death_day": pd.NA,
-    })
-    frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)  # allocation order
-    frame.insert(0, "patient_id", [f"P{i:02d}" for i in range(1, len(frame) + 1)])
-    frame = frame[[c.name for c in PATIENT_COLUMNS]]
-    failing = [c.claim_id for c in check(frame, claims) if c.status == "fails"]
-    if failing:
-        raise RuntimeError(f"seed {seed}: reconstruction breaks claims {failing}")
-    return frame
+    size = 2 * model.n
+    order = rng.permutation(size)  # allocation order, the same for every dataset of the batch
+    columns = {
+        "pf_day0": state["pf0"], "pf_day7": pf7, "who_day0": course["who0"], "who_day7": course["who7"],
+        "improved_day7": course["improved"], "o2_days": course["o2_days"], "o2_event": course["o2_event"],
+        "hospital_days": course["hospital_days"], "discharged": ~course["died"], "died": course["died"],
+        "death_day": course["death_day"],
+    }
+    columns = {k: np.asarray(v, float)[:, order] for k, v in columns.items()}
+    arm = np.where(model.in_msc, "MSC", "placebo")[order]
+    columns["arm"] = np.tile(arm, (n, 1)).astype(object)
+    columns["patient_id"] = np.tile([f"P{i:02d}" for i in range(1, size + 1)], (n, 1)).astype(object)
+    if "provenance" in {c.name for c in PATIENT_COLUMNS}:
+        columns["provenance"] = np.full((n, size), PROVENANCE, dtype=object)
+    return Batch(columns, arm, params)
 
 
-def sample(n: int, first_seed: int = DEFAULT_SEED + 1, **options) -> list[pd.DataFrame]:
-    """n different datasets that all satisfy the claims (seeds first_seed, first_seed + 1, ...)."""
-    return [reconstruct(seed, **options) for seed in range(first_seed, first_seed + n)]
+def reconstruct(seed: int = DEFAULT_SEED, **overrides) -> pd.DataFrame:
+    """One dataset satisfying every claim in data/published/claims.csv."""
+    return sample(1, seed, **overrides).frame(0)
 
 
 def write(patients: pd.DataFrame, out: Path) -> None:

@@ -1,28 +1,110 @@
-"""Statistics shared by the endpoint analyses and the reconstruction: one convention each."""
+"""Statistics shared by the endpoint analyses and the reconstruction: one convention each.
+
+Each statistic is written once, for a batch of datasets (a leading axis of rows, so the
+reconstruction can test many candidate datasets at once); the scalar function the endpoints
+call is the batched one applied to a single row.
+"""
+import functools
+
 import numpy as np
-from scipy import stats
-from statsmodels.duration.survfunc import SurvfuncRight, survdiff
+from scipy import special, stats
+
+TOLERANCE = 1e-9  # a survival probability within this of 0.5 counts as exactly 0.5
+
+
+def _rows(*arrays):
+    return [np.atleast_2d(np.asarray(a, float)) for a in arrays]
+
+
+def welch_p_batch(a, b) -> np.ndarray:
+    """Welch two-sample t-test, two-sided, per row; NaN entries (missing values) are left out."""
+    a, b = _rows(a, b)
+    na, nb = (~np.isnan(a)).sum(1), (~np.isnan(b)).sum(1)
+    va, vb = np.nanvar(a, 1, ddof=1) / na, np.nanvar(b, 1, ddof=1) / nb
+    t = (np.nanmean(a, 1) - np.nanmean(b, 1)) / np.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va ** 2 / (na - 1) + vb ** 2 / (nb - 1))
+    return 2 * stats.t.sf(np.abs(t), df)
 
 
 def welch_p(a, b) -> float:
-    return float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    return float(welch_p_batch(a, b)[0])
 
 
 def fisher_p(events_a: int, n_a: int, events_b: int, n_b: int) -> float:
+    """Two-sided Fisher's exact test of two proportions."""
     return float(stats.fisher_exact([[events_a, n_a - events_a], [events_b, n_b - events_b]]).pvalue)
 
 
+@functools.cache
+def _fisher_table(n_a: int, n_b: int) -> np.ndarray:
+    return np.array([[fisher_p(i, n_a, j, n_b) for j in range(n_b + 1)] for i in range(n_a + 1)])
+
+
+def fisher_p_batch(events_a, n_a: int, events_b, n_b: int) -> np.ndarray:
+    """fisher_p for many pairs of counts (arm sizes fixed), by table look-up."""
+    return _fisher_table(n_a, n_b)[np.asarray(events_a, int), np.asarray(events_b, int)]
+
+
+def km_median_batch(times, events) -> np.ndarray:
+    """Kaplan–Meier median per row, with the convention of R's survival package, SAS and the
+    ordinary sample median: the first time the curve falls to 0.5 or below; when it sits at
+    exactly 0.5, the midpoint between that time and the next time it drops (the time itself
+    when it never drops again); NaN when it never reaches 0.5."""
+    times, events = _rows(times, events)
+    order = np.lexsort((1 - events, times), axis=1)  # by time, events before censorings at a tie
+    t, e = np.take_along_axis(times, order, 1), np.take_along_axis(events, order, 1)
+    at_risk = t.shape[1] - np.arange(t.shape[1])
+    # Taking the events of a tie one at a time telescopes to the usual factor (1 - d/n).
+    surv = np.cumprod(np.where(e == 1, (at_risk - 1) / at_risk, 1.0), axis=1)
+    last_of_time = np.c_[t[:, 1:] != t[:, :-1], np.ones(len(t), bool)]
+    reached = last_of_time & (surv <= 0.5 + TOLERANCE)
+    below = last_of_time & (surv < 0.5 - TOLERANCE)
+    rows = np.arange(len(t))
+    first, first_below = reached.argmax(1), below.argmax(1)
+    median = t[rows, first]
+    flat = (np.abs(surv[rows, first] - 0.5) <= TOLERANCE) & below.any(1)
+    median = np.where(flat, (median + t[rows, first_below]) / 2, median)
+    return np.where(reached.any(1), median, np.nan)
+
+
 def km_median(times, events) -> float:
-    return float(SurvfuncRight(np.asarray(times, float), np.asarray(events, float)).quantile(0.5))
+    return float(km_median_batch(times, events)[0])
+
+
+def logrank_p_batch(times_a, events_a, times_b, events_b) -> np.ndarray:
+    """Log-rank test (Mantel–Haenszel variance, ties as in R's survdiff), two-sided, per row."""
+    ta, ea, tb, eb = _rows(times_a, events_a, times_b, events_b)
+    times, events = np.c_[ta, tb], np.c_[ea, eb]
+    in_a = np.r_[np.ones(ta.shape[1]), np.zeros(tb.shape[1])]
+    # For each patient j: who is still at risk at j's time, and whose event falls on it.
+    at_risk = times[:, None, :] >= times[:, :, None]
+    same = (times[:, None, :] == times[:, :, None]) & (events[:, None, :] == 1)
+    n, n_a = at_risk.sum(2), (at_risk * in_a).sum(2)
+    d, d_a = same.sum(2), (same * in_a).sum(2)
+    # Sum over distinct event times, as a sum over events each weighted 1/d.
+    weight = np.where(events == 1, 1 / np.maximum(d, 1), 0.0)
+    observed_minus_expected = (weight * (d_a - d * n_a / n)).sum(1)
+    variance = (weight * d * (n_a / n) * (1 - n_a / n) * (n - d) / np.maximum(n - 1, 1)).sum(1)
+    return special.chdtrc(1, observed_minus_expected ** 2 / variance)
 
 
 def logrank_p(times_a, events_a, times_b, events_b) -> float:
-    times = np.concatenate([times_a, times_b]).astype(float)
-    events = np.concatenate([events_a, events_b]).astype(float)
-    groups = np.r_[np.zeros(len(times_a)), np.ones(len(times_b))]
-    return float(survdiff(times, events, groups)[1])
+    return float(logrank_p_batch(times_a, events_a, times_b, events_b)[0])
+
+
+def mann_whitney_p_batch(a, b) -> np.ndarray:
+    """Mann–Whitney U, two-sided, normal approximation with tie and continuity correction
+    (R's wilcox.test default when there are ties), per row."""
+    a, b = _rows(a, b)
+    n1, n2 = a.shape[1], b.shape[1]
+    u = ((a[:, :, None] > b[:, None, :]) + 0.5 * (a[:, :, None] == b[:, None, :])).sum((1, 2))
+    both = np.c_[a, b]
+    tied = (both[:, :, None] == both[:, None, :]).sum(2)  # sum of (t^3 - t) over tie groups
+    n = n1 + n2
+    sigma = np.sqrt(n1 * n2 / 12 * ((n + 1) - (tied ** 2 - 1).sum(1) / (n * (n - 1))))
+    z = (np.maximum(u, n1 * n2 - u) - n1 * n2 / 2 - 0.5) / sigma
+    return np.minimum(2 * stats.norm.sf(z), 1.0)
 
 
 def mann_whitney_p(a, b) -> float:
-    """Two-sided, normal approximation with tie and continuity correction (R's wilcox.test default with ties)."""
-    return float(stats.mannwhitneyu(a, b, method="asymptotic", use_continuity=True).pvalue)
+    return float(mann_whitney_p_batch(a, b)[0])
