@@ -143,3 +143,27 @@ def test_sd_bound_is_where_the_published_difference_stops_being_significant():
     assert p(bound * 0.99) < 0.05 < p(bound * 1.01)
     at_bound = pd.DataFrame({"pf_change_sd": [bound * 0.99, bound * 1.01]})
     assert pinned.shares(at_bound)["sd_above_bound"] == 0.5
+
+
+def test_limits_leave_the_later_datasets_empty_and_count_only_endpoints_run_once(frames):
+    table = pinned.values(batch_of(frames), ["pf_change_day7.msc.mean", "who_improved_day7.both.p"],
+                          limits={"pf_change_day7": 2})
+    assert table["pf_change_day7.msc.mean"].notna().tolist() == [True, True, False]
+    assert table["who_improved_day7.both.p"].notna().all()
+    assert table.attrs["runs"] == {"pf_change_day7": 2, "who_improved_day7": 1}
+    other = frames[0].copy()
+    other.loc[other["arm"] == "placebo", "improved_day7"] = [1] + [0] * 9
+    assert pinned.values(batch_of(frames + [other]), ["who_improved_day7.both.p"]).attrs["runs"] == {
+        "who_improved_day7": 2}
+
+
+def test_batched_results_equal_their_endpoint_dataset_by_dataset(frames):
+    batch = batch_of(frames)
+    produced = pinned.produced(pinned.BATCHED, frames[0])
+    assert "pf_change_day7.both.p" in produced
+    for rid in produced:
+        batched = pinned.BATCHED[rid](batch)
+        endpoint, arm, statistic = rid.split(".")
+        for i, frame in enumerate(batch.frames()):
+            assert batched[i] == pytest.approx(endpoints.ENDPOINTS[endpoint](frame).values[(arm, statistic)],
+                                               rel=1e-9, abs=1e-12), (rid, i)

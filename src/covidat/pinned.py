@@ -8,14 +8,17 @@ on each dataset and returns one row per dataset and one column per result id (wi
 dataset and which depend on the reconstruction.
 """
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 import pandas as pd
+from scipy import stats as scipy_stats
 
 from covidat import endpoints
+from covidat.endpoints import secondary, stats
 from covidat.claims import load_claims
 from covidat.consistency import min_sd_not_significant
 
@@ -33,9 +36,60 @@ OPEN_RESULTS = {
     "o2_free_days_28.both.p": "Oxygen-free days to day 28: Mann–Whitney p",
     "mortality_day28.both.p": "Mortality at day 28: Fisher's exact p",
 }
-# Endpoints whose results depend only on each arm's count of improved patients: they run once per
-# distinct pair of counts (the claims fix the counts, so in practice once per batch).
-COUNT_ONLY = {"who_improved_day7"}
+# The columns (besides arm) that an endpoint reads: datasets that agree on them patient for patient
+# within each arm get the same result, so the endpoint runs once per distinct set. The claims fix
+# each arm's count of improved patients, so the improvement tests run once per batch.
+READS = {"who_improved_day7": ("improved_day7",)}
+
+
+def _by_arm(batch, values) -> tuple[np.ndarray, np.ndarray]:
+    msc = np.asarray(batch.arm) == "MSC"
+    values = np.asarray(values, float)
+    return values[:, msc], values[:, ~msc]
+
+
+def _column(batch, name) -> tuple[np.ndarray, np.ndarray]:
+    return _by_arm(batch, batch.columns[name])
+
+
+def _o2_free_p(batch) -> np.ndarray:
+    c = batch.columns
+    days = secondary.oxygen_free_days(c["o2_days"], c["o2_event"], c["died"], c["death_day"])
+    if np.isnan(days).any():
+        raise ValueError("unknown oxygen-free days: the endpoint leaves such patients out")
+    return stats.mann_whitney_p_batch(*_by_arm(batch, days))
+
+
+def _mortality_p(batch) -> np.ndarray:
+    deaths = [d.sum(1) for d in _by_arm(batch, secondary.deaths_by(batch.columns["died"], batch.columns["death_day"]))]
+    sizes = [int(m.sum()) for m in (np.asarray(batch.arm) == "MSC", np.asarray(batch.arm) != "MSC")]
+    return stats.fisher_p_batch(deaths[0], sizes[0], deaths[1], sizes[1])
+
+
+def _discharge_logrank_p(batch) -> np.ndarray:
+    (days_msc, days_placebo), (out_msc, out_placebo) = _column(batch, "hospital_days"), _column(batch, "discharged")
+    return stats.logrank_p_batch(days_msc, out_msc, days_placebo, out_placebo)
+
+
+def _mann_whitney(method: str, **options):
+    def p(batch):
+        msc, placebo = _column(batch, "hospital_days")
+        return scipy_stats.mannwhitneyu(msc, placebo, method=method, axis=1, **options).pvalue
+    return p
+
+
+# Result id -> the same statistic computed for a whole batch at once, from the batched versions in
+# covidat.endpoints (tests check each against its endpoint, dataset by dataset). A function
+# raises ValueError for a batch it cannot handle; the endpoint then runs dataset by dataset.
+BATCHED = {
+    "pf_change_day7.both.p": lambda b: stats.welch_p_batch(
+        *_by_arm(b, np.asarray(b.columns["pf_day7"], float) - np.asarray(b.columns["pf_day0"], float))),
+    "o2_free_days_28.both.p": _o2_free_p,
+    "mortality_day28.both.p": _mortality_p,
+    "hospital_stay.both.p_logrank": _discharge_logrank_p,
+    "hospital_stay.both.p_exact": _mann_whitney("exact"),
+    "hospital_stay.both.p_normal": _mann_whitney("asymptotic", use_continuity=False),
+}
 DESCRIPTIONS = {
     "deaths": "Deaths during follow-up (both arms)",
     "pf_change_sd": "SD of the PaO2/FiO2 change within an arm (root mean square of the two arms, mmHg)",
@@ -71,18 +125,27 @@ def _row(result: endpoints.EndpointResult, result_ids: list[str]) -> dict:
     return row
 
 
-def _improved_counts(frame: pd.DataFrame) -> tuple[int, int]:
-    return tuple(int(frame.loc[frame["arm"] == arm, "improved_day7"].sum()) for arm in endpoints.ARMS)
+def _reads_key(frame: pd.DataFrame, columns: tuple[str, ...]) -> tuple:
+    """What the endpoint sees, ignoring the order of patients within an arm."""
+    return tuple(tuple(sorted(map(tuple, frame.loc[frame["arm"] == arm, list(columns)].to_numpy().tolist())))
+                 for arm in endpoints.ARMS)
+
+
+_STATISTICS: dict = {}
+
+
+def _statistics(name: str, frame: pd.DataFrame) -> frozenset:
+    """The (arm, statistic) keys endpoint `name` returns, learnt once per session from one dataset
+    (some endpoints take seconds per call)."""
+    if name not in _STATISTICS:
+        _STATISTICS[name] = frozenset(endpoints.ENDPOINTS[name](frame).values)
+    return _STATISTICS[name]
 
 
 def produced(result_ids, frame: pd.DataFrame) -> list[str]:
-    """The ids among `result_ids` that the endpoint functions return for `frame` (the others are pending)."""
-    found = []
-    for rid in result_ids:
-        f = endpoints.ENDPOINTS.get(endpoint_of(rid))
-        if f is not None and _key(rid) in f(frame).values:
-            found.append(rid)
-    return found
+    """The ids among `result_ids` that the endpoint functions return (the others are pending)."""
+    return [rid for rid in result_ids if endpoint_of(rid) in endpoints.ENDPOINTS
+            and _key(rid) in _statistics(endpoint_of(rid), frame)]
 
 
 def describe(batch) -> pd.DataFrame:
@@ -94,35 +157,57 @@ def describe(batch) -> pd.DataFrame:
                          "pf_change_sd": np.sqrt((variances[0] + variances[1]) / 2)})
 
 
-def values(batch, result_ids=tuple(OPEN_RESULTS)) -> pd.DataFrame:
+def values(batch, result_ids=tuple(OPEN_RESULTS), limits: dict[str, int] | None = None) -> pd.DataFrame:
     """One row per dataset: each result id (NaN where no endpoint produces it yet), its CI bounds
-    where it has a CI, and the `describe` columns."""
-    frames = list(batch.frames())
+    where it has a CI, and the `describe` columns. Ids in BATCHED are computed for the whole batch
+    at once, the others by running the endpoint on each dataset, or on the first `limits[endpoint]`
+    datasets only (the others get NaN; datasets are built as frames only when needed).
+    `attrs["seconds"]` holds the time each endpoint took, `attrs["runs"]` how many times it ran on
+    a dataset, `attrs["batched"]` the ids computed batched."""
+    n, limits = len(batch), limits or {}
+    frames = {}
+
+    def frame(i):
+        if i not in frames:
+            frames[i] = batch.frame(i)
+        return frames[i]
+
     by_endpoint: dict[str, list[str]] = {}
     for rid in result_ids:
         by_endpoint.setdefault(endpoint_of(rid), []).append(rid)
-    rows = [{} for _ in frames]
+    columns, seconds, runs, batched = {}, {}, {}, []
     for name, ids in by_endpoint.items():
         f = endpoints.ENDPOINTS.get(name)
-        if f is None:
+        if f is None or not n:
             continue
-        if name in COUNT_ONLY:
-            cache = {}
-            for row, frame in zip(rows, frames):
-                counts = _improved_counts(frame)
-                if counts not in cache:
-                    cache[counts] = _row(f(frame), ids)
-                row.update(cache[counts])
-        else:
-            for row, frame in zip(rows, frames):
-                row.update(_row(f(frame), ids))
-    table = pd.DataFrame(rows, index=range(len(frames))).reindex(
-        columns=_columns(result_ids, rows), fill_value=math.nan)
-    return pd.concat([table, describe(batch)], axis=1)
+        start = time.perf_counter()
+        ids = [rid for rid in ids if _key(rid) in _statistics(name, frame(0))]
+        rest = []
+        for rid in ids:
+            try:
+                if rid not in BATCHED:
+                    raise ValueError(rid)
+                columns[rid] = np.asarray(BATCHED[rid](batch), float)
+                batched.append(rid)
+            except ValueError:  # no batched version, or a batch it does not handle
+                rest.append(rid)
+        cache, rows = {}, []
+        for i in range(min(n, limits.get(name, n)) if rest else 0):
+            key = _reads_key(frame(i), READS[name]) if name in READS else i
+            if key not in cache:
+                cache[key] = _row(f(frame(i)), rest)
+            rows.append(cache[key])
+        for column in dict.fromkeys(c for row in rows for c in row):
+            columns[column] = np.array([row.get(column, math.nan) for row in rows]
+                                       + [math.nan] * (n - len(rows)), float)
+        seconds[name], runs[name] = time.perf_counter() - start, len(cache)
+    table = pd.DataFrame({c: columns.get(c, np.full(n, math.nan)) for c in _columns(result_ids, columns)})
+    table = pd.concat([table, describe(batch)], axis=1)
+    table.attrs.update(seconds=seconds, runs=runs, batched=batched)
+    return table
 
 
-def _columns(result_ids, rows) -> list[str]:
-    present = set().union(*rows) if rows else set()
+def _columns(result_ids, present) -> list[str]:
     return [c for rid in result_ids for c in (rid, f"{rid}.ci_low", f"{rid}.ci_high")
             if c == rid or c in present]
 
