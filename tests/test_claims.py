@@ -49,20 +49,24 @@ def test_swapped_arms_fail():
 
 def test_one_changed_patient_fails():
     changed = PATIENTS.copy()
-    first_msc = changed.index[changed["arm"] == "MSC"][0]
+    first_msc = changed.index[(changed["arm"] == "MSC") & changed["pf_day7"].notna()][0]
     changed.loc[first_msc, "pf_day7"] += 10  # the MSC mean moves by 1 mmHg
     assert failing(changed) == {"pf_change_day7.msc.mean"}
 
 
 def test_cli_check_exit_codes(tmp_path, capsys):
     assert cli.main(["check", "--data", str(DEFAULT_DATA)]) == 0
-    assert "17 hold, 0 fail" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    holding = sum(c.status == "holds" for c in CHECKS.values())
+    assert f"{holding} hold, 0 fail" in out and holding == len(CHECKS) - 2
+    assert "dataset: data/reconstructed (the book's reconstruction)" in out
     wrong = tmp_path / "wrong"
     shutil.copytree(DEFAULT_DATA, wrong)
     table = pd.read_csv(wrong / "patients.csv", dtype=str, keep_default_na=False)
     table["arm"] = table["arm"].map({"MSC": "placebo", "placebo": "MSC"})
     table.to_csv(wrong / "patients.csv", index=False)
     assert cli.main(["check", "--data", str(wrong)]) == 1
+    assert "(supplied data, not the reconstruction)" in capsys.readouterr().out
     (wrong / "patients.csv").write_text("patient_id\nP01\n")
     assert cli.main(["check", "--data", str(wrong)]) == 2
     assert "column 'arm': required column is missing" in capsys.readouterr().err

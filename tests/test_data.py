@@ -61,7 +61,9 @@ def test_inconsistent_columns_are_named(dataset_copy, changes, column, message):
 
 
 def test_missing_column_is_named(dataset_copy):
-    table = [r[:-1] for r in rows(dataset_copy)]  # drop death_day
+    table = rows(dataset_copy)
+    drop = table[0].index("death_day")
+    table = [r[:drop] + r[drop + 1:] for r in table]
     write_table(dataset_copy, table)
     with pytest.raises(DataError, match="column 'death_day': required column is missing"):
         load_dataset(dataset_copy)
@@ -69,9 +71,10 @@ def test_missing_column_is_named(dataset_copy):
 
 def test_ragged_row_is_named(dataset_copy):
     table = rows(dataset_copy)
+    width = len(table[0])
     table[7] = table[7][:-2]
     write_table(dataset_copy, table)
-    with pytest.raises(DataError, match=r"row 7 \(line 8\): has 11 fields, the header has 13"):
+    with pytest.raises(DataError, match=rf"row 7 \(line 8\): has {width - 2} fields, the header has {width}"):
         load_dataset(dataset_copy)
 
 

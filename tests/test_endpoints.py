@@ -40,15 +40,8 @@ def test_logrank_matches_formula():
     assert endpoints.oxygen.o2_discontinuation(PATIENTS).get("both", "p") == pytest.approx(p, rel=1e-9)
 
 
-def test_oxygen_medians_agree_across_conventions():
-    # The reconstruction ties the 5th and 6th times, so KM (any convention) and sample medians agree.
-    result = endpoints.oxygen.o2_discontinuation(PATIENTS)
-    for arm in endpoints.ARMS:
-        assert result.get(arm, "median") == np.median(ARM[arm]["o2_days"])
-
-
 def test_welch_matches_formula():
-    a, b = ((g["pf_day7"] - g["pf_day0"]).to_numpy(float) for g in ARM.values())
+    a, b = ((g["pf_day7"] - g["pf_day0"]).dropna().to_numpy(float) for g in ARM.values())
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     t = (a.mean() - b.mean()) / np.sqrt(va + vb)
     df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))

@@ -1,10 +1,18 @@
-"""The committed dataset is exactly what the generator writes, and other draws satisfy the claims too."""
+"""The committed dataset is exactly what the generator writes; every draw meets every claim,
+is clinically coherent and meets the contract; the Batch is what load_dataset would read."""
 import filecmp
 
+import numpy as np
+import pandas as pd
+import pytest
+
 from covidat import __main__ as cli
+from covidat import coherence
 from covidat.claims import check
-from covidat.data import DEFAULT_DATA, load_dataset
-from covidat.reconstruct import DEFAULT_SEED, reconstruct
+from covidat.data import DEFAULT_DATA, PATIENT_COLUMNS, load_dataset
+from covidat.reconstruct import DEFAULT_SEED, PROVENANCE, sample, write
+
+BATCH = sample(3, seed=DEFAULT_SEED + 1)
 
 
 def test_committed_files_are_the_default_seed(tmp_path):
@@ -13,17 +21,54 @@ def test_committed_files_are_the_default_seed(tmp_path):
         assert filecmp.cmp(tmp_path / name, DEFAULT_DATA / name, shallow=False), name
 
 
-def test_another_seed_is_another_valid_dataset(tmp_path):
-    other = reconstruct(DEFAULT_SEED + 7)
+@pytest.mark.parametrize("i", range(len(BATCH)))
+def test_every_draw_meets_every_claim_and_is_coherent(i):
+    patients = BATCH.frame(i)
+    assert not [c.claim_id for c in check(patients) if c.status == "fails"]
+    assert coherence.violations(patients).empty
+
+
+def test_batch_frame_is_what_load_dataset_reads(tmp_path):
+    write(BATCH.frame(0), tmp_path)
+    loaded = load_dataset(tmp_path).patients
+    pd.testing.assert_frame_equal(BATCH.frame(0), loaded)
+    assert list(BATCH.columns) != [] and set(BATCH.columns) == {c.name for c in PATIENT_COLUMNS}
+    assert all(v.shape == (3, 20) for v in BATCH.columns.values())
+    assert (loaded["provenance"] == PROVENANCE).all()
+
+
+def test_draws_differ():
+    stays = {tuple(row) for row in BATCH.columns["hospital_days"]}
+    assert len(stays) > 1
     committed = load_dataset(DEFAULT_DATA).patients
-    assert not other.drop(columns="patient_id").equals(committed.drop(columns="patient_id"))
-    assert not [c for c in check(other) if c.status == "fails"]
-    cli.reconstruct.write(other, tmp_path)
-    load_dataset(tmp_path)  # and it meets the contract
+    assert not BATCH.frame(0).drop(columns="patient_id").equals(committed.drop(columns="patient_id"))
+
+
+def test_stricter_improvement_definition():
+    batch = sample(1, seed=DEFAULT_SEED + 2, improvement_min_drop=2)
+    patients = batch.frame(0)
+    drop = patients["who_day0"] - patients["who_day7"]
+    assert ((drop >= 2).astype(int) == patients["improved_day7"]).all()
+    assert not [c.claim_id for c in check(patients) if c.status == "fails"]
+
+
+def test_unknown_override_is_refused():
+    with pytest.raises(ValueError, match="cannot override"):
+        sample(1, no_such_assumption=3)
+
+
+def test_deaths_are_censored_events():
+    # Deaths happen in the model (mortality is a listed assumption) and censor oxygen time.
+    died = BATCH.columns["died"] == 1
+    assert died.any()
+    assert (BATCH.columns["o2_event"][died] == 0).all()
+    assert (BATCH.columns["o2_days"][died] == BATCH.columns["death_day"][died]).all()
+    assert (BATCH.columns["discharged"][died] == 0).all()
+    early = died & (BATCH.columns["death_day"] < 7)
+    assert np.isnan(BATCH.columns["pf_day7"][early]).all()
 
 
 def test_reconstruction_draws_only_documented_quantities():
     # Variables no source constrains (age, sex, comorbidities) are not invented.
     committed = load_dataset(DEFAULT_DATA).patients
     assert not {"age", "sex", "comorbidities"} & set(committed.columns)
-    assert (committed["died"] == 0).all()  # deaths: not reported, assumed none (assumptions.csv)

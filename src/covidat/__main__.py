@@ -7,7 +7,7 @@ python -m covidat results --data DIR [--format F]  every estimate the book shows
 import argparse
 import sys
 
-from covidat import claims, data, endpoints, reconstruct
+from covidat import claims, coherence, data, endpoints, reconstruct
 
 
 def main(argv=None) -> int:
@@ -37,12 +37,18 @@ def main(argv=None) -> int:
         print(table.to_json(orient="records", indent=1) if args.format == "json"
               else table.to_csv(index=False, lineterminator="\n"), end="")
         return 0
+    kind = "the book's reconstruction" if dataset.is_reconstruction else "supplied data, not the reconstruction"
+    print(f"dataset: {dataset.name} ({kind})\n")
     table = claims.check_table(claims.check(dataset.patients))
     table["reproduced"] = table["reproduced"].map(lambda v: "" if v != v or v is None else f"{v:.4g}")
     print(table.to_string(index=False))
     failed = (table["status"] == "fails").sum()
     print(f"\n{(table['status'] == 'holds').sum()} hold, {failed} fail, "
           f"{(table['status'] == 'not checkable').sum()} not checkable from patient data")
+    warnings = coherence.violations(dataset.patients)
+    for w in warnings.itertuples(index=False):
+        print(f"warning: {w.patient_id}: {w.message} ({w.rule})")
+    print(f"{len(warnings)} clinical coherence warnings (not errors)")
     return 1 if failed else 0
 
 

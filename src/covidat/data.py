@@ -40,6 +40,7 @@ class Column:
     low: float | None = None
     high: float | None = None
     meaning: str = ""
+    in_header: bool = True  # False: the column may be left out of the file altogether
 
     def parse(self, text: str, fail):
         text = text.strip()
@@ -69,7 +70,7 @@ def read_table(path: Path, columns: list[Column], key: str | None = None) -> pd.
         raise DataError(path, "file is empty (no header)")
     header = [h.strip() for h in rows[0]]
     for col in columns:
-        if col.name not in header:
+        if col.name not in header and col.in_header:
             raise DataError(path, "required column is missing from the header", column=col.name)
     dupes = {h for h in header if header.count(h) > 1}
     if dupes:
@@ -83,12 +84,17 @@ def read_table(path: Path, columns: list[Column], key: str | None = None) -> pd.
         for col in columns:
             def fail(message, col=col):
                 raise DataError(path, message, row=row_number, column=col.name)
-            record[col.name] = col.parse(fields[position[col.name]], fail)
+            record[col.name] = col.parse(fields[position[col.name]], fail) if col.name in position else None
         if key is not None:
             if record[key] in seen:
                 raise DataError(path, f"{record[key]!r} repeats row {seen[record[key]]}", row=row_number, column=key)
             seen[record[key]] = row_number
         records.append(record)
+    return typed_frame(records, columns)
+
+
+def typed_frame(records: list[dict], columns: list[Column]) -> pd.DataFrame:
+    """Parsed records (None for empty) as a table typed by the contract: Int64, float or text."""
     frame = pd.DataFrame.from_records(records, columns=[c.name for c in columns])
     for col in columns:
         if col.kind is int:
@@ -116,6 +122,9 @@ PATIENT_COLUMNS = [
     Column("discharged", int, allowed=(0, 1), meaning="1 if discharged alive at hospital_days"),
     Column("died", int, allowed=(0, 1), meaning="1 if the patient died during follow-up"),
     Column("death_day", int, optional=True, **DAYS, meaning="Day of death after randomisation; empty if alive"),
+    Column("provenance", optional=True, in_header=False,
+           meaning="Where the record comes from, e.g. 'reconstructed: synthetic patients, not trial records'; "
+                   "may be empty or absent"),
 ]
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from covidat.claims import holds, load_claims
-from covidat.data import PATIENT_COLUMNS
+from covidat.data import PATIENT_COLUMNS, typed_frame
 from covidat.endpoints import hospital, improvement, oxygen, oxygenation, secondary
 from covidat.endpoints import stats as st
 
@@ -103,7 +103,9 @@ ASSUMPTIONS = {
 OVERRIDABLE = ("improvement_min_drop", "mortality", "o2_days_spread", "pf_change_sd", "discharge_gap")
 PF_DAY7 = {3: (380, 301, 500), 4: (250, 150, 400), 5: (170, 60, 300), 6: (130, 60, 300)}  # mean, low, high
 BURN_IN = 200  # valid steps each chain takes before its state is kept
-SEARCH_STEPS = 1500  # a chain still searching after this many steps restarts from a valid chain
+RESTART_EVERY = 50  # every this many steps, chains still searching restart from valid chains, if any
+MAX_SEARCH = 100_000
+MIN_CHAINS = 64
 MAX_DAY = 120
 TEMPERATURE = 0.1  # while searching, a move that adds 0.1 to the distance is kept with chance 1/e
 
@@ -130,15 +132,13 @@ class Batch:
 
     def frame(self, i: int) -> pd.DataFrame:
         """Dataset i, typed exactly as data.load_dataset returns patients."""
-        frame = pd.DataFrame({c.name: self.columns[c.name][i] for c in PATIENT_COLUMNS})
-        for c in PATIENT_COLUMNS:
-            if c.kind is int:
-                frame[c.name] = pd.array(np.where(np.isnan(frame[c.name]), None, frame[c.name]), "Int64")
-            elif c.kind is float:
-                frame[c.name] = frame[c.name].astype(float)
-            else:
-                frame[c.name] = frame[c.name].astype(object)
-        return frame
+        def value(column, x):
+            if column.kind is str:
+                return x
+            return None if np.isnan(x) else column.kind(x)
+        records = [{c.name: value(c, self.columns[c.name][i, j]) for c in PATIENT_COLUMNS}
+                   for j in range(self.columns["pf_day0"].shape[1])]
+        return typed_frame(records, PATIENT_COLUMNS)
 
     def frames(self) -> list[pd.DataFrame]:
         return [self.frame(i) for i in range(len(self))]
@@ -219,14 +219,15 @@ class _Model:
         total = np.zeros(len(s["t"]))
         statistics = self.statistics(c)
         if self.targets is None:
-            self.targets = {k: self.claims.loc[k] for k in statistics}
+            self.targets = {k: (c.relation, float(c.value), int(c.decimals), c.statistic == "p")
+                            for k, c in self.claims.loc[list(statistics)].iterrows()}
         for claim_id, values in statistics.items():
-            claim = self.targets[claim_id]
-            ok = holds(claim.relation, claim.value, int(claim.decimals), values)
-            if claim.statistic == "p":
-                gap = np.abs(np.log(np.maximum(values, 1e-300)) - np.log(claim.value))
+            relation, value, decimals, is_p = self.targets[claim_id]
+            ok = holds(relation, value, decimals, values)
+            if is_p:
+                gap = np.abs(np.log(np.maximum(values, 1e-300)) - np.log(value))
             else:
-                gap = np.abs(values - claim.value)
+                gap = np.abs(values - value)
             total += np.where(ok, 0.0, 1.0 + np.nan_to_num(gap, nan=10.0))
         early = ~c["died"] & (c["hospital_days"] < int(self.p["discharge_min_day"]))
         return total + early.sum(1)
@@ -287,10 +288,10 @@ def _chains(model: _Model, chains: int, rng) -> dict:
         distance = np.where(accept, new, distance)
         valid_steps += distance == 0
         step += 1
-        if step % SEARCH_STEPS == 0 and (distance > 0).any():
+        if step % RESTART_EVERY == 0 and (distance > 0).any():
             good = np.flatnonzero(distance == 0)
             if not len(good):
-                if step >= 20 * SEARCH_STEPS:
+                if step >= MAX_SEARCH:
                     raise RuntimeError("no chain found a dataset meeting every claim")
                 continue
             stuck = np.flatnonzero(distance > 0)
@@ -362,7 +363,7 @@ def sample(n: int, seed: int = DEFAULT_SEED, **overrides) -> Batch:
     params = {k: v[0] for k, v in ASSUMPTIONS.items()} | overrides
     model = _Model(params, load_claims())
     rng = np.random.default_rng(seed)
-    state = _chains(model, max(n, 16), rng)
+    state = _chains(model, max(n, MIN_CHAINS), rng)
     state = {k: v[:n] for k, v in state.items()}
     course = model.course(state)
     pf7 = _pf_day7(model, course["who7"], state["pf0"].astype(float), rng)

@@ -1,0 +1,80 @@
+"""The shared statistics: the Kaplan–Meier median convention on hand-worked cases, and each
+batched statistic against an independent implementation on many random inputs."""
+import numpy as np
+import pytest
+from scipy import stats as sp
+from statsmodels.duration.survfunc import survdiff
+
+from covidat.endpoints import stats
+
+
+@pytest.mark.parametrize("times, events, median", [
+    # No censoring, 5th and 6th of ten at 13 and 15: the curve sits at 0.5 from 13 to 15.
+    ([1, 2, 3, 4, 13, 15, 16, 17, 18, 19], [1] * 10, 14.0),
+    # Odd count: the curve jumps from above to below 0.5 at the middle value.
+    ([2, 4, 6, 8, 10], [1] * 5, 6.0),
+    # Ties across the middle: the curve drops from 0.6 to 0.2 at 5.
+    ([3, 4, 5, 5, 5], [1] * 5, 5.0),
+    # Censoring: S = 5/6, 4/6, 3/6 at 1, 2, 3; the censored 4 leaves two at risk; S = 1/4 at 13.
+    ([1, 2, 3, 4, 13, 15], [1, 1, 1, 0, 1, 0], 8.0),
+    # Censoring moves the median: S = 4/5 at 1; censored 2; S = 4/5*2/3 = 0.533 at 3; 0.267 at 4.
+    ([1, 2, 3, 4, 5], [1, 0, 1, 1, 0], 4.0),
+    # The curve sits at 0.5 and never drops again: the time it reached 0.5.
+    ([1, 2, 3, 4], [1, 1, 0, 0], 2.0),
+])
+def test_km_median_hand_worked(times, events, median):
+    assert stats.km_median(times, events) == median
+
+
+def test_km_median_never_reaching_half_is_nan():
+    assert np.isnan(stats.km_median([1, 2, 3, 4, 5], [1, 0, 0, 0, 0]))
+
+
+def test_km_median_without_censoring_is_the_sample_median():
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, 30, (500, 10))
+    assert np.array_equal(stats.km_median_batch(x, np.ones_like(x)), np.median(x, 1))
+
+
+def random_pairs(seed, count=200):
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        yield rng.integers(1, 15, 10).astype(float), rng.integers(1, 15, 10).astype(float), rng
+
+
+def test_batched_mann_whitney_is_scipys():
+    for a, b, _ in random_pairs(1):
+        expected = sp.mannwhitneyu(a, b, method="asymptotic", use_continuity=True).pvalue
+        assert stats.mann_whitney_p(a, b) == pytest.approx(expected, rel=1e-9)
+
+
+def test_batched_logrank_is_statsmodels():
+    for a, b, rng in random_pairs(2):
+        ea, eb = rng.integers(0, 2, 10), rng.integers(0, 2, 10)
+        ea[0] = 1
+        expected = survdiff(np.r_[a, b], np.r_[ea, eb], np.r_[np.zeros(10), np.ones(10)])[1]
+        assert stats.logrank_p(a, ea, b, eb) == pytest.approx(expected, rel=1e-9)
+
+
+def test_batched_welch_is_scipys_and_drops_missing():
+    rng = np.random.default_rng(3)
+    for _ in range(100):
+        a, b = rng.normal(size=8), rng.normal(1, 2, size=9)
+        expected = sp.ttest_ind(a, b, equal_var=False).pvalue
+        assert stats.welch_p(np.r_[a, np.nan], b) == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_batch_is_its_rows():
+    rng = np.random.default_rng(4)
+    a, b = rng.integers(1, 20, (50, 10)), rng.integers(1, 20, (50, 10))
+    ea, eb = rng.integers(0, 2, (50, 10)), np.ones((50, 10))
+    batched = stats.logrank_p_batch(a, ea, b, eb), stats.mann_whitney_p_batch(a, b), stats.km_median_batch(a, ea)
+    for i in range(50):
+        assert batched[0][i] == stats.logrank_p(a[i], ea[i], b[i], eb[i])
+        assert batched[1][i] == stats.mann_whitney_p(a[i], b[i])
+        assert batched[2][i] == stats.km_median(a[i], ea[i]) or np.isnan(batched[2][i])
+
+
+def test_fisher_batch_is_fisher():
+    assert np.array_equal(stats.fisher_p_batch([0, 3, 5], 10, [2, 3, 0], 10),
+                          [stats.fisher_p(e, 10, f, 10) for e, f in ((0, 2), (3, 3), (5, 0))])
