@@ -1,7 +1,5 @@
 """The chapter 'What the abstract pins down': each summary re-derived independently on small batches."""
 import math
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,32 +8,15 @@ from scipy import stats
 from covidat import endpoints, pinned
 from covidat.claims import load_claims
 from covidat.data import PATIENT_COLUMNS, load_dataset
+from covidat.reconstruct import Batch
 
 
-@dataclass
-class FrameBatch:
-    """Stand-in for covidat.reconstruct.Batch: the same fields, built from a few frames."""
-    columns: dict
-    arm: np.ndarray
-
-    def frame(self, i: int) -> pd.DataFrame:
-        frame = pd.DataFrame({name: values[i] for name, values in self.columns.items()})
-        frame.insert(1, "arm", self.arm)
-        return frame
-
-    def frames(self):
-        return (self.frame(i) for i in range(len(self)))
-
-    def __len__(self):
-        return len(next(iter(self.columns.values())))
-
-
-def batch_of(frames: list[pd.DataFrame]) -> FrameBatch:
+def batch_of(frames: list[pd.DataFrame]) -> Batch:
+    """A batch of hand-made datasets, each with the arms in the order of the first."""
     frames = [f.sort_values("arm", kind="stable").reset_index(drop=True) for f in frames]
-    names = [c.name for c in PATIENT_COLUMNS if c.name != "arm"]
-    columns = {n: np.stack([f[n].to_numpy(float if n != "patient_id" else object) for f in frames])
-               for n in names}
-    return FrameBatch(columns, frames[0]["arm"].to_numpy())
+    columns = {c.name: np.stack([f[c.name].to_numpy(object if c.kind is str else float, na_value=np.nan)
+                                 for f in frames]) for c in PATIENT_COLUMNS}
+    return Batch(columns, frames[0]["arm"].to_numpy())
 
 
 @pytest.fixture(scope="module")
