@@ -1,7 +1,8 @@
 """Helper library of the COVID-AT book.
 
 data         the dataset contract: load and validate any dataset directory
-reconstruct  the reconstructed patient-level dataset and its assumptions
+reconstruct  the model of patients, conditioned on the claims: reconstructed datasets
+coherence    clinical coherence rules: warnings for implausible patients
 endpoints    one function per analysis, each returning an EndpointResult
 claims       the published claims and the rule that decides whether one holds
 literature   other MSC trials and their pooled mortality
