@@ -64,9 +64,9 @@ def _o2_free_p(batch) -> np.ndarray:
 
 
 def _mortality_p(batch) -> np.ndarray:
-    deaths = [d.sum(1) for d in _by_arm(batch, secondary.deaths_by(batch.columns["died"], batch.columns["death_day"]))]
-    sizes = [int(m.sum()) for m in (np.asarray(batch.arm) == "MSC", np.asarray(batch.arm) != "MSC")]
-    return stats.fisher_p_batch(deaths[0], sizes[0], deaths[1], sizes[1])
+    dead = secondary.deaths_by(batch.columns["died"], batch.columns["death_day"])
+    msc, placebo = _by_arm(batch, dead)
+    return stats.fisher_p_batch(msc.sum(1), msc.shape[1], placebo.sum(1), placebo.shape[1])
 
 
 def _discharge_logrank_p(batch) -> np.ndarray:
@@ -93,10 +93,6 @@ BATCHED = {
     "hospital_stay.both.p_exact": _mann_whitney("exact"),
     "hospital_stay.both.p_normal": _mann_whitney("asymptotic", use_continuity=False),
 }
-DESCRIPTIONS = {
-    "deaths": "Deaths during follow-up (both arms)",
-    "pf_change_sd": "SD of the PaO2/FiO2 change within an arm (root mean square of the two arms, mmHg)",
-}
 
 
 @cache
@@ -105,8 +101,8 @@ def sd_bound() -> float:
     (`covidat.consistency.min_sd_not_significant`: equal SDs, complete arms of the published size)."""
     claims = load_claims().set_index("claim_id")["value"]
     difference = claims["pf_change_day7.msc.mean"] - claims["pf_change_day7.placebo.mean"]
-    return min_sd_not_significant(difference, int(claims["randomised.msc.n"]),
-                                  alpha=claims["pf_change_day7.both.p"])
+    return float(min_sd_not_significant(difference, int(claims["randomised.msc.n"]),
+                                        alpha=claims["pf_change_day7.both.p"]))
 
 
 def endpoint_of(result_id: str) -> str:
