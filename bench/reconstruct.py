@@ -36,13 +36,19 @@ def previous_generator():
 
 old = previous_generator()
 old_seconds = [timed(old.reconstruct, seed)[1] for seed in (DEFAULT_SEED, DEFAULT_SEED + 1)]
+print(f"previous generator, 2 seeds         {old_seconds[0]:6.2f} s, {old_seconds[1]:.2f} s", flush=True)
 one = [timed(reconstruct, seed)[1] for seed in (DEFAULT_SEED, DEFAULT_SEED + 1)]
+print(f"one dataset, 2 seeds                {one[0]:6.2f} s, {one[1]:.2f} s "
+      f"(previous / new: {np.mean(old_seconds) / np.mean(one):.1f})", flush=True)
 batch, thousand = timed(sample, 1000, DEFAULT_SEED + 2)
+print(f"1,000 datasets                      {thousand:6.2f} s "
+      f"(previous generator, 1,000 at its mean: {np.mean(old_seconds) * 1000:.0f} s; "
+      f"previous / new: {np.mean(old_seconds) * 1000 / thousand:.0f})", flush=True)
 frames = batch.frames()
 failing = sum(any(c.status == "fails" for c in check(f)) for f in frames)
 incoherent = sum(not coherence.violations(f).empty for f in frames)
 
-stays = {tuple(np.sort(row[batch.arm == arm]).tolist() for arm in ("MSC", "placebo"))
+stays = {tuple(tuple(np.sort(row[batch.arm == arm]).tolist()) for arm in ("MSC", "placebo"))
          for row in batch.columns["hospital_days"]}
 free = {"pf_change_day7": "both.p", "o2_free_days_28": "both.p", "mortality_day28": "msc.n"}
 spread = {}
@@ -54,11 +60,6 @@ for f in frames:
         spread.setdefault(f"{endpoint}.{key}", []).append(results[endpoint].get(arm, statistic))
 deaths = np.nansum(batch.columns["died"], 1)
 
-print(f"previous generator, 2 seeds         {old_seconds[0]:6.2f} s, {old_seconds[1]:.2f} s")
-print(f"one dataset, 2 seeds                {one[0]:6.2f} s, {one[1]:.2f} s "
-      f"(ratio to previous {np.mean(old_seconds) / np.mean(one):.1f}x faster)")
-print(f"1,000 datasets                      {thousand:6.2f} s ({thousand:.2f} s per 1,000; "
-      f"{np.mean(old_seconds) * 1000 / thousand:.0f}x the previous generator's rate)")
 print(f"failing any claim                   {failing} of {len(frames)}")
 print(f"with a coherence warning            {incoherent} of {len(frames)}")
 print(f"distinct hospital-stay vectors      {len(stays)} of {len(frames)} (sorted within arm)")

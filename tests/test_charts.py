@@ -49,3 +49,28 @@ def contrast_with_white(hex_colour: str) -> float:
 @pytest.mark.parametrize("arm", charts.ARMS)
 def test_arm_colours_meet_graphics_contrast(arm):
     assert contrast_with_white(charts.ARM_COLOURS[arm]) >= 3  # WCAG 1.4.11, non-text contrast
+
+
+def test_arm_comparison_has_one_legend_and_fits_a_phone():
+    table = pd.DataFrame({"endpoint_label": ["A", "A", "B", "B"], "arm": charts.ARMS * 2, "value": [1, 2, 14, 28]})
+    spec = charts.arm_comparison(table, "value", "Value", description="dots").to_dict()
+    colour, shape = spec["encoding"]["color"], spec["encoding"]["shape"]
+    # Vega-Lite merges the colour and shape legends only if field, title and domain agree.
+    assert colour["field"] == shape["field"] and colour["title"] == shape["title"]
+    assert colour["scale"]["domain"] == shape["scale"]["domain"] == charts.ARMS
+    assert spec["width"] <= 300  # panels plus axis labels stay inside a 360 px column
+    assert spec["encoding"]["x"]["scale"]["zero"] is True
+
+
+def test_forest_fits_its_container_and_shows_every_interval():
+    table = pd.DataFrame({"label": ["a", "b", "c", "pooled"], "kind": ["pooled trial", "trial not pooled",
+                                                                      "not reported", "pooled estimate"],
+                          "estimate": [0.17, 3.0, None, 0.7], "ci_low": [0.004, 0.8, None, 0.4],
+                          "ci_high": [7.8, 12.0, None, 1.1]})
+    spec = charts.forest(table, description="forest").to_dict()
+    assert spec["width"] == "container"
+    scales = [layer["encoding"]["x"].get("scale") for layer in spec["layer"] if "scale" in layer["encoding"].get("x", {})]
+    low, high = scales[0]["domain"]
+    assert low <= table["ci_low"].min() and high >= table["ci_high"].max()  # nothing clipped
+    ticks = [layer["encoding"]["x"]["axis"]["values"] for layer in spec["layer"] if "axis" in layer["encoding"].get("x", {})][0]
+    assert ticks == [0.001, 0.01, 0.1, 1.0, 10.0, 100.0]  # one label per decade: none collide

@@ -3,6 +3,7 @@ import re
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from covidat import ROOT, literature
 from covidat.data import DataError
@@ -42,7 +43,7 @@ def test_pooled_estimate_by_hand():
     chosen = EFFECTS[EFFECTS["pooled"] == "yes"]
     y, v = chosen["log_or"].to_numpy(), chosen["variance"].to_numpy()
     fixed = np.average(y, weights=1 / v)
-    assert literature.pool(EFFECTS, fixed=True).odds_ratio == pytest.approx(np.exp(fixed))
+    assert literature.pool(EFFECTS, "fixed").odds_ratio == pytest.approx(np.exp(fixed))
     result = literature.pool(EFFECTS)
     w = 1 / (v + result.tau2)
     mean = np.average(y, weights=w)
@@ -56,3 +57,71 @@ def test_pooled_estimate_by_hand():
 def test_shared_control_arms_are_never_pooled_twice():
     pooled = TRIALS[TRIALS["pooled"] == "yes"]
     assert pooled["bibkey"].is_unique
+
+
+def hartung_knapp_by_hand(effects, floor_at_one=False):
+    """HK interval from its formula: weighted residual variance, t quantile on k - 1 df."""
+    chosen = effects[effects["pooled"] == "yes"]
+    y, v = chosen["log_or"].to_numpy(), chosen["variance"].to_numpy()
+    w = 1 / (v + literature.pool(effects).tau2)
+    mean, k = np.average(y, weights=w), len(y)
+    scale = np.sum(w * (y - mean) ** 2) / (k - 1)
+    variance = max(scale, 1.0) / w.sum() if floor_at_one else scale / w.sum()
+    half = stats.t.ppf(0.975, k - 1) * np.sqrt(variance)
+    return np.exp(mean - half), np.exp(mean + half)
+
+
+@pytest.mark.parametrize("method, floor", [("hartung_knapp", False), ("hartung_knapp_modified", True)])
+def test_hartung_knapp_interval_by_hand(method, floor):
+    result = literature.pool(EFFECTS, method)
+    assert (result.ci_low, result.ci_high) == pytest.approx(hartung_knapp_by_hand(EFFECTS, floor))
+    assert result.odds_ratio == pytest.approx(literature.pool(EFFECTS).odds_ratio)
+
+
+def test_mantel_haenszel_by_hand():
+    # MH odds ratio: sum(a d / n) / sum(b c / n) over the uncorrected tables, zero cells and all.
+    chosen = TRIALS[TRIALS["pooled"] == "yes"]
+    a = chosen["msc_events"].to_numpy(float)
+    b = chosen["msc_n"].to_numpy(float) - a
+    c = chosen["control_events"].to_numpy(float)
+    d = chosen["control_n"].to_numpy(float) - c
+    n = a + b + c + d
+    result = literature.pool(EFFECTS, "mantel_haenszel")
+    assert result.odds_ratio == pytest.approx(np.sum(a * d / n) / np.sum(b * c / n))
+    assert result.ci_low < result.odds_ratio < result.ci_high
+
+
+def test_treatment_arm_correction_by_hand():
+    # Shu 2020, 0/12 vs 3/29: the arms get 12/41 and 29/41 added to each cell (a total of 1 per table).
+    effects = literature.mortality_effects(TRIALS, correction="treatment_arm").set_index("trial_id")
+    k1, k2 = 12 / 41, 29 / 41
+    expected = ((0 + k1) * (26 + k2)) / ((12 + k1) * (3 + k2))
+    assert effects.loc["shu2020", "odds_ratio"] == pytest.approx(expected)
+    # trials without a zero cell are not corrected
+    assert effects.loc["dilogo2021", "odds_ratio"] == pytest.approx(EFFECTS.set_index("trial_id").loc["dilogo2021", "odds_ratio"])
+    with pytest.raises(ValueError, match="correction"):
+        literature.mortality_effects(TRIALS, correction="none")
+
+
+def test_pooling_without_a_trial_drops_it():
+    without = literature.pool(EFFECTS, without=("shu2020",))
+    assert without.trials == literature.pool(EFFECTS).trials - 1
+    rest = EFFECTS[(EFFECTS["pooled"] == "yes") & (EFFECTS["trial_id"] != "shu2020")]
+    y, v = rest["log_or"].to_numpy(), rest["variance"].to_numpy()
+    assert without.odds_ratio == pytest.approx(np.exp(np.average(y, weights=1 / (v + without.tau2))))
+
+
+def test_unknown_method_is_refused():
+    with pytest.raises(ValueError, match="method"):
+        literature.pool(EFFECTS, "bayes")
+
+
+def test_iqr_implied_sd_matches_simulated_normal_quartiles():
+    sd = literature.iqr_sd(TRIALS)
+    assert len(sd) == 2 * TRIALS[["msc_q1", "control_q1"]].notna().any(axis=1).sum()
+    # A normal sample with SD s has an IQR of about 1.349 s: recover s from simulated quartiles.
+    rng = np.random.default_rng(3)
+    for row in sd.itertuples():
+        sample = rng.normal(0, row.sd, 400_000)
+        q1, q3 = np.percentile(sample, [25, 75])
+        assert q3 - q1 == pytest.approx(row.q3 - row.q1, rel=0.01)

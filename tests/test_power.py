@@ -84,6 +84,15 @@ def test_required_n_is_the_smallest_that_reaches_the_target():
     assert power.power(n, 75, 30) >= 0.8 > power.power(n - 1, 75, 30)
 
 
+@pytest.mark.parametrize("sd", [50, 80, 100])
+def test_difference_ci_matches_scipy_on_samples_with_that_sd(sd):
+    # Two samples of 10 with exactly the given SD and a difference of 25.7 in means.
+    base = np.linspace(-1, 1, 10)
+    base = (base - base.mean()) / base.std(ddof=1) * sd
+    result = stats.ttest_ind(base + 25.7, base).confidence_interval(0.95)
+    assert power.difference_ci(10, sd, 25.7) == pytest.approx((result.low, result.high))
+
+
 def test_published_inputs_come_from_claims():
     claims = load_claims().set_index("claim_id")
     expected = claims.loc["pf_change_day7.msc.mean", "value"] - claims.loc["pf_change_day7.placebo.mean", "value"]
@@ -107,6 +116,8 @@ def test_invalid_inputs_are_refused():
         power.detectable_difference(10, -1)
     with pytest.raises(ValueError):
         power.required_n_per_arm(0, 50)
+    with pytest.raises(ValueError):
+        power.difference_ci(10, 0, 25)
 
 
 def test_consort_has_every_item_once_with_valid_judgements():

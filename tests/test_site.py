@@ -2,10 +2,12 @@
 
 Every HTML page under _build/html: no request leaves the machine, no console error or warning,
 every chart drew SVG marks and carries a text alternative, all math rendered, and axe-core finds
-no serious or critical accessibility violation. Also: internal links resolve, search works, the
+no serious or critical accessibility violation. Every chart fits its column at phone and desktop
+widths. Also: internal links resolve, search works, the
 print view hides the navigation, and screenshots at phone and desktop widths are saved for review.
 """
 import functools
+import re
 import http.server
 import threading
 from html.parser import HTMLParser
@@ -52,10 +54,10 @@ def browser():
         browser.close()
 
 
-def visit(browser, url):
+def visit(browser, url, viewport=None):
     """Open a page with outside requests blocked; return the page and what went wrong."""
     problems = []
-    page = browser.new_page()
+    page = browser.new_page(viewport=dict(zip(("width", "height"), viewport)) if viewport else None)
 
     def route(r):
         if urlparse(r.request.url).hostname == "127.0.0.1":
@@ -96,6 +98,28 @@ def test_page_works_offline(browser, server, path):
     page.wait_for_timeout(200)  # let late console messages arrive
     page.close()
     assert not problems + violations, "\n".join(problems + violations)
+
+
+CHART_PAGES = [p for p in PAGES if HTML.exists() and "covidat-chart" in (HTML / p).read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", CHART_PAGES)
+def test_every_chart_fits_its_column(browser, server, path, width):
+    page, problems = visit(browser, f"{server}/{path}", viewport=WIDTHS[width])
+    charts = page.locator(".covidat-chart")
+    for i in range(charts.count()):
+        charts.nth(i).locator("svg").first.wait_for(timeout=15000)
+    # The drawn chart (its SVG) must not be wider than the chart's box, and the box not wider than
+    # the column that holds it: otherwise part of the chart is cut off or scrolls out of sight.
+    too_wide = page.evaluate("""() => [...document.querySelectorAll('.covidat-chart')].map((box, i) => {
+        const svg = box.querySelector('svg').getBoundingClientRect().width;
+        const column = box.closest('article, main, body').getBoundingClientRect().width;
+        return {i, svg, box: box.clientWidth, column};
+      }).filter(c => c.svg === 0 || c.svg > c.box + 1 || c.box > c.column + 1)""")
+    page.close()
+    assert not too_wide, f"{path} at {width} width: charts wider than their column: {too_wide}"
+    assert not problems, problems
 
 
 class Links(HTMLParser):
@@ -186,3 +210,11 @@ def test_notebook_pages_offer_ipynb_and_markdown(site):
         hrefs = parse(site / "chapters" / f"{notebook.stem}.html").hrefs
         for suffix in (".ipynb", ".md"):
             assert f"../_sources/chapters/{notebook.stem}{suffix}" in hrefs, (notebook.name, suffix)
+
+
+def test_search_button_name_contains_its_visible_text(site):
+    # WCAG 2.5.3 (axe's label-content-name-mismatch): the search field button shows "Search Ctrl+K",
+    # so its accessible name must contain that text (the icon-only button has no visible text).
+    page = (site / "chapters" / "index.html").read_text(encoding="utf-8")
+    buttons = re.findall(r'<button class="btn search-button-field[^>]*>', page)
+    assert buttons and all('aria-label="Search Ctrl+K"' in b for b in buttons), buttons

@@ -1,13 +1,15 @@
 """Command line.
 
 python -m covidat reconstruct --seed S --out DIR   write a reconstructed dataset
-python -m covidat check --data DIR                 every published claim, published against reproduced
+python -m covidat check --data DIR                 the scorecard: every published claim, published
+                                                   against reproduced (exit 1 if one is not
+                                                   reproduced, 2 if the data break the contract)
 python -m covidat results --data DIR [--format F]  every estimate the book shows (csv or json)
 """
 import argparse
 import sys
 
-from covidat import claims, coherence, data, endpoints, reconstruct
+from covidat import coherence, data, endpoints, reconstruct, scorecard
 
 
 def main(argv=None) -> int:
@@ -39,18 +41,17 @@ def main(argv=None) -> int:
         return 0
     kind = "the book's reconstruction" if dataset.is_reconstruction else "supplied data, not the reconstruction"
     print(f"dataset: {dataset.name} ({kind})\n")
-    table = claims.check_table(claims.check(dataset.patients))
-    table["reproduced"] = table["reproduced"].map(lambda v: "" if v != v or v is None else f"{v:.4g}")
-    print(table.to_string(index=False))
-    failed = (table["status"] == "fails").sum()
-    print(f"\n{(table['status'] == 'holds').sum()} hold, {failed} fail, "
-          f"{(table['status'] == 'not checkable').sum()} not checkable from patient data")
+    card = scorecard.scorecard(dataset.patients)
+    print(card.drop(columns="chapter").to_string(index=False))
+    print(f"\n{scorecard.summary(card)}")
+    found = scorecard.patterns(dataset.patients).query("msc + placebo > 0")
+    for row in found.itertuples(index=False):
+        print(f"{row.pattern}: {row.msc} MSC, {row.placebo} placebo ({row.why})")
     warnings = coherence.violations(dataset.patients)
     for w in warnings.itertuples(index=False):
         print(f"warning: {w.patient_id}: {w.message} ({w.rule})")
     print(f"{len(warnings)} clinical coherence warnings (not errors)")
-    return 1 if failed else 0
-
+    return 1 if scorecard.counts(card)["not reproduced"] else 0
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -39,7 +39,8 @@ class Check:
 
 
 def published_text(claim) -> str:
-    number = f"{claim.value:.{claim.decimals}f}"
+    """The number as the source printed it ("28", "17.5", "0.033", "> 0.05"), not padded to `decimals`."""
+    number = f"{claim.value:g}"
     return number if claim.relation == "=" else f"{claim.relation} {number}"
 
 
@@ -56,10 +57,18 @@ def check(patients: pd.DataFrame, claims: pd.DataFrame | None = None) -> list[Ch
             continue
         value = result.get(claim.arm, claim.statistic)
         ok = holds(claim.relation, claim.value, claim.decimals, value)
-        checks.append(Check(claim.claim_id, published_text(claim), value, result.method,
-                            "holds" if ok else "fails"))
+        method = result.methods.get((claim.arm, claim.statistic), result.method)
+        checks.append(Check(claim.claim_id, published_text(claim), value, method, "holds" if ok else "fails"))
     return checks
 
 
-def check_table(checks: list[Check]) -> pd.DataFrame:
-    return pd.DataFrame([c.__dict__ for c in checks])
+def check_table(checks: list[Check], endpoints: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The checks as a table; `endpoints` keeps only the claims about those endpoints (a chapter's)."""
+    table = pd.DataFrame([c.__dict__ for c in checks])
+    if endpoints is not None:
+        table = table[table["claim_id"].str.split(".").str[0].isin(endpoints)].reset_index(drop=True)
+    return table
+
+
+CHECK_LABELS = {"claim_id": "Claim", "published": "Published", "reproduced": "Reproduced",
+                "method": "How it was recomputed", "status": "Status"}

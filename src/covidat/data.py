@@ -6,7 +6,10 @@ without one, the reconstruction's assumptions apply). Errors name the file, the 
 (1 = first data row, with the line of the file) and the column.
 """
 import csv
+import difflib
+import io
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +54,7 @@ class Column:
         try:
             value = self.kind(text)
         except ValueError:
-            fail(f"{text!r} is not {'an integer' if self.kind is int else 'a number'}")
+            fail(f"{text!r} is not {'an integer' if self.kind is int else 'a number'}{decimal_comma_hint(text)}")
         if self.allowed and value not in self.allowed:
             fail(f"{text!r} is not one of {', '.join(map(str, self.allowed))}")
         if self.low is not None and value < self.low or self.high is not None and value > self.high:
@@ -59,27 +62,66 @@ class Column:
         return value
 
 
+SPREADSHEET_HELP = ("save it from the spreadsheet as 'CSV UTF-8 (comma delimited)', "
+                    "or convert it: iconv -f WINDOWS-1252 -t UTF-8 {name} > fixed.csv")
+
+
+def read_text(path: Path) -> str:
+    """The file as text: UTF-8, with or without the byte-order mark spreadsheets write."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise DataError(path, f"is not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); "
+                              + SPREADSHEET_HELP.format(name=path.name)) from None
+
+
+def split_rows(path: Path, text: str) -> list[list[str]]:
+    """CSV rows with commas as separators; a spreadsheet's semicolon or tab export is named as such."""
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not rows:
+        raise DataError(path, "file is empty (no header)")
+    if len(rows[0]) == 1:
+        for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+            if separator in rows[0][0]:
+                raise DataError(path, f"fields are separated by {name}, not commas (a spreadsheet's "
+                                      f"regional CSV export); " + SPREADSHEET_HELP.format(name=path.name))
+    return rows
+
+
+DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
+
+
+def decimal_comma_hint(text: str) -> str:
+    return f" (a decimal comma? write {text.replace(',', '.')})" if DECIMAL_COMMA.fullmatch(text) else ""
+
+
 def read_table(path: Path, columns: list[Column], key: str | None = None) -> pd.DataFrame:
-    """Read a CSV, checking header, field counts, types, ranges and a unique key."""
+    """Read a CSV, checking encoding, separators, header, field counts, types, ranges and a unique key.
+
+    Rows whose fields are all empty (a spreadsheet's trailing blank lines) are skipped."""
     path = Path(path)
     if not path.is_file():
         raise DataError(path, "file not found")
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
-    if not rows:
-        raise DataError(path, "file is empty (no header)")
+    rows = split_rows(path, read_text(path))
     header = [h.strip() for h in rows[0]]
     for col in columns:
         if col.name not in header and col.in_header:
-            raise DataError(path, "required column is missing from the header", column=col.name)
+            near = difflib.get_close_matches(col.name, header, n=1)
+            hint = f" (the header has {near[0]!r})" if near else ""
+            raise DataError(path, "required column is missing from the header" + hint, column=col.name)
     dupes = {h for h in header if header.count(h) > 1}
     if dupes:
         raise DataError(path, "column appears more than once in the header", column=sorted(dupes)[0])
     position = {h: i for i, h in enumerate(header)}
     records, seen = [], {}
     for row_number, fields in enumerate(rows[1:], start=1):
+        if not any(f.strip() for f in fields):
+            continue
         if len(fields) != len(header):
-            raise DataError(path, f"has {len(fields)} fields, the header has {len(header)}", row=row_number)
+            hint = " (an unquoted comma inside a value, or a decimal comma?)" if len(fields) > len(header) else ""
+            raise DataError(path, f"has {len(fields)} fields, the header has {len(header)}{hint}", row=row_number)
         record = {}
         for col in columns:
             def fail(message, col=col):
@@ -186,7 +228,7 @@ class Dataset:
 
 def data_dir() -> Path:
     """The dataset the book analyses: $COVIDAT_DATA if set, else the reconstruction."""
-    return Path(os.environ.get("COVIDAT_DATA", DEFAULT_DATA))
+    return Path(os.environ.get("COVIDAT_DATA") or DEFAULT_DATA)
 
 
 def load_dataset(directory: Path | str | None = None) -> Dataset:

@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable
 
 import pandas as pd
+from scipy import stats
 from statsmodels.stats.power import TTestIndPower
 
 from covidat.claims import load_claims
@@ -60,6 +61,15 @@ def required_n_per_arm(difference: float, sd: float, power: float = 0.8, alpha: 
     n = _POWER.solve_power(effect_size=abs(difference) / sd, nobs1=None, alpha=alpha, power=power,
                            ratio=1.0, alternative="two-sided")
     return int(math.ceil(float(n) - 1e-9))
+
+
+def difference_ci(n_per_arm: int, sd: float, difference: float, alpha: float = 0.05) -> tuple[float, float]:
+    """Confidence interval of a difference in means between two arms of `n_per_arm` patients with a
+    common standard deviation `sd` (Student's pooled t interval, 2n - 2 degrees of freedom)."""
+    if sd <= 0:
+        raise ValueError("the standard deviation must be positive")
+    half_width = stats.t.isf(alpha / 2, 2 * n_per_arm - 2) * sd * math.sqrt(2 / n_per_arm)
+    return float(difference - half_width), float(difference + half_width)
 
 
 def _claims_by_id(claims: pd.DataFrame | None) -> pd.DataFrame:

@@ -7,13 +7,10 @@ follows from those, and the day-7 PaO2/FiO2 from the day-7 support. A reconstruc
 draw from this prior conditioned on the published claims, in two blocks:
 
 1. Course (everything but day-7 PaO2/FiO2), conditioned on every claim about oxygen, WHO
-   improvement, hospital stay, oxygen-free days and mortality: many Metropolis chains in one
-   array. A move redraws one patient's baseline, oxygen course or discharge gap from the
-   prior; once a chain satisfies every claim, a move is kept only if the claims still hold,
-   so the prior restricted to the claims is the chain's stationary distribution. Before
-   that, the chain searches: a move is kept when it brings the statistics no further from
-   the published ones (or, rarely, when it does). Each dataset is a chain's state after
-   BURN_IN valid steps: a draw from the conditioned prior up to the chain's convergence.
+   improvement, hospital stay, oxygen-free days and mortality, by Markov chains in one array.
+   A few chains search for datasets meeting every claim (_search); each dataset's chain starts
+   from one of their states and takes BURN_IN Metropolis–Hastings steps that keep every claim
+   (_walk), whose stationary distribution is exactly the prior restricted to the claims.
 2. Day-7 PaO2/FiO2 given the course, conditioned on the primary endpoint's claims, exactly:
    the arm means fix the sum of the changes, so all but one patient draw from the prior and
    the last takes the value the sum needs, kept with probability proportional to its prior
@@ -102,10 +99,12 @@ ASSUMPTIONS = {
 }
 OVERRIDABLE = ("improvement_min_drop", "mortality", "o2_days_spread", "pf_change_sd", "discharge_gap")
 PF_DAY7 = {3: (380, 301, 500), 4: (250, 150, 400), 5: (170, 60, 300), 6: (130, 60, 300)}  # mean, low, high
-BURN_IN = 200  # valid steps each chain takes before its state is kept
+BURN_IN = 200  # valid steps each chain takes, from a searched state, before its state is kept
 RESTART_EVERY = 50  # every this many steps, chains still searching restart from valid chains, if any
 MAX_SEARCH = 100_000
-MIN_CHAINS = 64
+PF_TRIES = 200  # rounds of day-7 draws before a course is given up
+SPARE = 16  # a batch walks at least this many chains, so a dropped course can be replaced
+SEARCH_CHAINS = 64  # chains that search for valid datasets; the datasets start from their states
 MAX_DAY = 120
 TEMPERATURE = 0.1  # while searching, a move that adds 0.1 to the distance is kept with chance 1/e
 
@@ -259,47 +258,74 @@ def _discharge_move(model: _Model, state: dict, patient: np.ndarray, rng) -> tup
     return proposal, log_ratio
 
 
-def _chains(model: _Model, chains: int, rng) -> dict:
-    """Run `chains` Metropolis chains until each has taken BURN_IN valid steps; their states."""
-    shape = (chains, 2 * model.n)
-    state = model.draw(rng, shape)
-    distance = model.distance(state)
-    valid_steps = np.zeros(chains, int)
+def _propose(model: _Model, state: dict, searching: np.ndarray, rng) -> tuple[dict, np.ndarray]:
+    """One move per chain: redraw a patient's baseline (group 0) or oxygen course (1) from the
+    model, or their discharge gap (2-3, see _discharge_move); searching chains may also take a
+    small step in the oxygen day (4) or the gap (5), moves used only to find valid datasets.
+    Returns the proposal and the log Metropolis–Hastings ratio of the moves of valid chains."""
+    chains, size = state["t"].shape
     rows = np.arange(chains)
+    patient = rng.integers(0, size, chains)
+    proposal, log_ratio = _discharge_move(model, state, patient, rng)
+    group = np.where(searching, rng.integers(0, 6, chains), rng.integers(0, 4, chains))
+    for g, name in enumerate(("baseline", "oxygen")):
+        chosen = group == g
+        for k, v in getattr(model, name)(rng, (chains, size)).items():
+            proposal[k][rows[chosen], patient[chosen]] = v[rows[chosen], patient[chosen]]
+    for g, key, low, high in ((4, "t", int(model.p["o2_min_days"]), MAX_DAY),
+                              (5, "gap", *_range(model.p["discharge_gap"]))):
+        chosen = rows[group == g]
+        nudge = rng.choice([-2, -1, 1, 2] if key == "t" else [-1, 1], len(chosen))
+        proposal[key][chosen, patient[chosen]] = np.clip(state[key][chosen, patient[chosen]] + nudge, low, high)
+    not_discharge = (group < 2) | (group == 4)
+    proposal["gap"][not_discharge] = state["gap"][not_discharge]
+    return proposal, np.where((group == 2) | (group == 3), log_ratio, 0.0)
+
+
+def _search(model: _Model, chains: int, rng) -> dict:
+    """States of `chains` chains that all meet every claim. A chain keeps a move that brings
+    its statistics no further from the published ones (a worse one with chance
+    exp(-increase / TEMPERATURE)); every RESTART_EVERY steps, chains still searching restart
+    from chains that have found a valid dataset."""
+    state = model.draw(rng, (chains, 2 * model.n))
+    distance = model.distance(state)
     step = 0
-    while (valid_steps < BURN_IN).any():
-        patient = rng.integers(0, shape[1], chains)
-        proposal, log_ratio = _discharge_move(model, state, patient, rng)
-        group = rng.integers(0, 4, chains)  # 0 baseline, 1 oxygen, 2-3 discharge
-        for g, name in enumerate(("baseline", "oxygen")):
-            chosen = group == g
-            for k, v in getattr(model, name)(rng, shape).items():
-                proposal[k][rows[chosen], patient[chosen]] = v[rows[chosen], patient[chosen]]
-            proposal["gap"][chosen] = state["gap"][chosen]
-            log_ratio[chosen] = 0.0
+    while (distance > 0).any():
+        proposal, _ = _propose(model, state, distance > 0, rng)
         new = model.distance(proposal)
-        u = rng.random(chains)
-        searching = distance > 0
-        accept = np.where(searching, (new <= distance) | (u < np.exp((distance - new) / TEMPERATURE)),
-                          (new == 0) & (np.log(u) < log_ratio))
-        accept &= np.isfinite(log_ratio)
+        accept = (distance > 0) & ((new <= distance) | (rng.random(chains) < np.exp((distance - new) / TEMPERATURE)))
         for k in state:
             state[k][accept] = proposal[k][accept]
         distance = np.where(accept, new, distance)
-        valid_steps += distance == 0
         step += 1
-        if step % RESTART_EVERY == 0 and (distance > 0).any():
-            good = np.flatnonzero(distance == 0)
-            if not len(good):
-                if step >= MAX_SEARCH:
-                    raise RuntimeError("no chain found a dataset meeting every claim")
-                continue
+        if step % RESTART_EVERY == 0 and (distance == 0).any():
             stuck = np.flatnonzero(distance > 0)
-            source = rng.choice(good, len(stuck))
+            source = rng.choice(np.flatnonzero(distance == 0), len(stuck))
             for k in state:
                 state[k][stuck] = state[k][source]
             distance[stuck] = 0
+        if step >= MAX_SEARCH:
+            raise RuntimeError("no chain found a dataset meeting every claim")
     return state
+
+
+def _walk(model: _Model, state: dict, steps: int, rng) -> dict:
+    """`steps` Metropolis–Hastings steps of chains that meet every claim: a move is kept only if
+    every claim still holds, so the model restricted to the claims is their stationary distribution."""
+    chains = len(state["t"])
+    for _ in range(steps):
+        proposal, log_ratio = _propose(model, state, np.zeros(chains, bool), rng)
+        accept = (model.distance(proposal) == 0) & (np.log(rng.random(chains)) < log_ratio)
+        for k in state:
+            state[k][accept] = proposal[k][accept]
+    return state
+
+
+def _chains(model: _Model, chains: int, rng) -> dict:
+    """Search with SEARCH_CHAINS chains, start `chains` chains from their valid states, walk BURN_IN steps."""
+    found = _search(model, SEARCH_CHAINS, rng)
+    start = rng.choice(SEARCH_CHAINS, chains, replace=chains > SEARCH_CHAINS)
+    return _walk(model, {k: v[start] for k, v in found.items()}, BURN_IN, rng)
 
 
 def _pick(rng, allowed: np.ndarray) -> np.ndarray:
@@ -322,7 +348,9 @@ def _pf_day7(model: _Model, who7: np.ndarray, pf0: np.ndarray, rng) -> np.ndarra
 
     result = np.full(pf0.shape, np.nan)
     pending = np.arange(len(pf0))
-    while len(pending):
+    for _ in range(PF_TRIES):
+        if not len(pending):
+            break
         mu, lo, hi, meas, base = mean[pending], low[pending], high[pending], measured[pending], pf0[pending]
         x = np.rint(rng.normal(np.nan_to_num(mu), sd))
         outside = meas & ((x < lo) | (x > hi))
@@ -351,7 +379,7 @@ def _pf_day7(model: _Model, who7: np.ndarray, pf0: np.ndarray, rng) -> np.ndarra
         ok &= holds(p_claim.relation, p_claim.value, int(p_claim.decimals), p)
         result[pending[ok]] = x[ok]
         pending = pending[~ok]
-    return result
+    return result, np.isin(np.arange(len(pf0)), pending, invert=True)
 
 
 def sample(n: int, seed: int = DEFAULT_SEED, **overrides) -> Batch:
@@ -363,10 +391,16 @@ def sample(n: int, seed: int = DEFAULT_SEED, **overrides) -> Batch:
     params = {k: v[0] for k, v in ASSUMPTIONS.items()} | overrides
     model = _Model(params, load_claims())
     rng = np.random.default_rng(seed)
-    state = _chains(model, max(n, MIN_CHAINS), rng)
-    state = {k: v[:n] for k, v in state.items()}
+    state = _chains(model, max(n, SPARE), rng)
     course = model.course(state)
-    pf7 = _pf_day7(model, course["who7"], state["pf0"].astype(float), rng)
+    pf7, done = _pf_day7(model, course["who7"], state["pf0"].astype(float), rng)
+    if not done.any():
+        raise RuntimeError("no course admits day-7 values meeting the primary endpoint's claims")
+    # Courses admitting no such values within PF_TRIES rounds are dropped: the next ones take their place.
+    keep = np.flatnonzero(done)[:n]
+    keep = np.r_[keep, rng.choice(keep, n - len(keep))]
+    state, course, pf7 = ({k: v[keep] for k, v in state.items()}, {k: v[keep] for k, v in course.items()},
+                          pf7[keep])
 
     size = 2 * model.n
     order = rng.permutation(size)  # allocation order, the same for every dataset of the batch

@@ -9,6 +9,9 @@
   swaps every icon for an SVG (templates/static/webpack-macros.html leaves it out); the
   theme's icons are Font Awesome 6 classes either way.
 
+- A small stylesheet that makes every chart span its column and shrink with it on a phone.
+- templates/search-button-field.html: the theme's search button, named "Search Ctrl+K" as it reads.
+
 It also offers every notebook for download as MyST markdown (a text notebook that jupytext and
 myst-nb open), beside the .ipynb, and mends two markup faults of the stack (see below).
 """
@@ -29,6 +32,12 @@ MATHJAX_COMPONENTS = ["input/tex", "output/chtml", "a11y/assistive-mml"]
 MATHJAX_FILES = ["startup.js", "core.js", "input/tex.js", "input/tex/extensions", "output/chtml.js",
                  "output/chtml/fonts/tex.js", "output/chtml/fonts/woff-v2", "a11y/assistive-mml.js"]
 FONTAWESOME_CSS = "fontawesome/css/all.min.css"
+CHART_CSS = "covidat-charts.css"
+# A chart's box spans its column (vega-embed makes it an inline-block, which would give a chart
+# with width "container" no width at all), and a chart drawn wider than the column (a fixed-width
+# chart on a phone) scales down with it: Vega's SVG has a viewBox, so it shrinks instead of being cut.
+CHART_RULES = (".covidat-chart { display: block; width: 100%; }\n"
+               ".covidat-chart svg { max-width: 100%; height: auto; }\n")
 NODE_MODULES = Path(os.environ.get("COVIDAT_NODE_MODULES", ROOT / ".venv/npm/node_modules"))
 
 
@@ -64,6 +73,7 @@ def _write_assets(app, exception):
         return
     static = Path(app.outdir) / "_static"
     _parent(static / VEGA_BUNDLE).write_text(vega_bundle())
+    (static / CHART_CSS).write_text(CHART_RULES)
     for name in ("css/all.min.css", "webfonts"):
         _copy(NODE_MODULES / "@fortawesome/fontawesome-free" / name, static / "fontawesome" / name)
     for name in MATHJAX_FILES:
@@ -131,6 +141,7 @@ def _fix_citation_roles(app, pagename, templatename, context, doctree):
 def setup(app):
     app.add_js_file(VEGA_BUNDLE)
     app.add_css_file(FONTAWESOME_CSS)
+    app.add_css_file(CHART_CSS)
     app.connect("html-page-context", _tidy_scripts)
     app.connect("html-page-context", _fix_citation_roles)
     app.connect("config-inited", _configure)

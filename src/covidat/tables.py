@@ -23,4 +23,7 @@ def table(frame: pd.DataFrame, labels: dict[str, str], caption: str | None = Non
     uid = hashlib.sha256(shown.to_csv().encode() + str(labels).encode()).hexdigest()[:10]
     html = styler.set_uuid(uid).to_html()
     footer = "".join(f'<p class="covidat-table-note">{escape(n)}</p>' for n in notes)
-    return HTML(f'<div class="covidat-table" style="overflow-x: auto">{html}{footer}</div>')
+    # A table wider than the column scrolls; keyboard users must be able to reach it to scroll it.
+    label = escape(caption or "table", quote=True)
+    return HTML(f'<div class="covidat-table" role="region" aria-label="{label}" tabindex="0" '
+                f'style="overflow-x: auto">{html}{footer}</div>')

@@ -1,8 +1,35 @@
-"""Time to discontinuation of supplemental oxygen."""
+"""Time to discontinuation of supplemental oxygen.
+
+Primary handling of deaths: a patient who dies on oxygen is censored at death (the dataset
+contract codes this as o2_event = 0, o2_days = death_day). Sensitivity: death as a competing
+event, summarised by the Aalen–Johansen cumulative incidence of discontinuation.
+"""
 import pandas as pd
 
 from covidat.endpoints.result import ARMS, EndpointResult, by_arm
-from covidat.endpoints.stats import km_median, logrank_p
+from covidat.endpoints.stats import crossing_time, km_median, logrank_p
+from covidat.endpoints.survival import TIES, aalen_johansen, cox_hazard_ratio, km_table, median_ci, ph_test
+
+MEDIAN_CI = "log"  # Brookmeyer–Crowley on the scale of R's survfit default (conf.type = "log")
+DISCONTINUED, DIED = 1, 2
+
+
+def causes(patients: pd.DataFrame) -> pd.Series:
+    """Why each patient's oxygen time ends: 1 discontinued, 2 died on oxygen, 0 censored otherwise."""
+    died_on_oxygen = (patients["died"] == 1) & (patients["death_day"] == patients["o2_days"])
+    return (patients["o2_event"] * DISCONTINUED).where(patients["o2_event"] == 1, died_on_oxygen * DIED).astype(int)
+
+
+def curves(patients: pd.DataFrame) -> pd.DataFrame:
+    """Kaplan–Meier table per arm (still on oxygen), deaths censored, with 95% log bands."""
+    return pd.concat([km_table(p["o2_days"], p["o2_event"], MEDIAN_CI).assign(arm=arm)
+                      for arm, p in by_arm(patients).items()], ignore_index=True)
+
+
+def incidence(patients: pd.DataFrame) -> pd.DataFrame:
+    """Cumulative incidence of discontinuation per arm with death as a competing event."""
+    return pd.concat([aalen_johansen(p["o2_days"], causes(p)).assign(arm=arm)
+                      for arm, p in by_arm(patients).items()], ignore_index=True)
 
 
 def o2_discontinuation(patients: pd.DataFrame) -> EndpointResult:
@@ -10,8 +37,23 @@ def o2_discontinuation(patients: pd.DataFrame) -> EndpointResult:
     t = {arm: arms[arm]["o2_days"].to_numpy(float) for arm in ARMS}
     e = {arm: arms[arm]["o2_event"].to_numpy(float) for arm in ARMS}
     values = {(arm, "median"): km_median(t[arm], e[arm]) for arm in ARMS}
+    cis = {(arm, "median"): median_ci(t[arm], e[arm], MEDIAN_CI) for arm in ARMS}
     values[("both", "p")] = logrank_p(t["MSC"], e["MSC"], t["placebo"], e["placebo"])
-    return EndpointResult("o2_discontinuation", "Kaplan–Meier median; log-rank test", values)
+    in_msc = (patients["arm"] == "MSC").astype(float)
+    hr, low, high = cox_hazard_ratio(patients["o2_days"], patients["o2_event"], in_msc)
+    values[("both", "hazard_ratio")], cis[("both", "hazard_ratio")] = hr, (low, high)
+    values[("both", "p_ph")] = ph_test(patients["o2_days"], patients["o2_event"], in_msc)[1]
+    competing = incidence(patients)
+    for arm in ARMS:
+        rows = competing[competing["arm"] == arm]
+        values[(arm, "median_competing")] = crossing_time(rows["time"], 1 - rows["incidence"])
+    methods = {(arm, "median"): f"Kaplan–Meier median, deaths censored; 95% CI Brookmeyer–Crowley ({MEDIAN_CI} scale)"
+               for arm in ARMS}
+    methods[("both", "hazard_ratio")] = f"Cox proportional hazards, MSC against placebo, {TIES.capitalize()} ties; 95% Wald CI"
+    methods[("both", "p_ph")] = "Grambsch–Therneau test of proportional hazards (Kaplan–Meier time scale)"
+    methods.update({(arm, "median_competing"): "day the Aalen–Johansen cumulative incidence of discontinuation "
+                    "reaches 50%, death a competing event" for arm in ARMS})
+    return EndpointResult("o2_discontinuation", "Kaplan–Meier median; log-rank test", values, cis, methods)
 
 
 ENDPOINTS = [o2_discontinuation]

@@ -9,7 +9,7 @@ import functools
 import numpy as np
 from scipy import special, stats
 
-TOLERANCE = 1e-9  # a survival probability within this of 0.5 counts as exactly 0.5
+TOLERANCE = 1e-9  # a curve within this of a level (a survival probability of 0.5) sits exactly at it
 
 
 def _rows(*arrays):
@@ -45,11 +45,27 @@ def fisher_p_batch(events_a, n_a: int, events_b, n_b: int) -> np.ndarray:
     return _fisher_table(n_a, n_b)[np.asarray(events_a, int), np.asarray(events_b, int)]
 
 
+def crossing_time_batch(times, curve, level: float = 0.5) -> np.ndarray:
+    """Per row, when a non-increasing step curve (value `curve[i]` from `times[i]` on; NaN entries
+    skipped) first falls to `level` or below, with the convention of R's survival package, SAS and
+    the ordinary sample median: where it sits at exactly `level`, the midpoint between that time and
+    the next time it drops (the time itself when it never drops again); NaN when it never gets there."""
+    times, curve = _rows(times, curve)
+    reached, below = curve <= level + TOLERANCE, curve < level - TOLERANCE
+    rows = np.arange(len(times))
+    first, first_below = reached.argmax(1), below.argmax(1)
+    crossing = times[rows, first]
+    flat = ~below[rows, first] & below.any(1)
+    crossing = np.where(flat, (crossing + times[rows, first_below]) / 2, crossing)
+    return np.where(reached.any(1), crossing, np.nan)
+
+
+def crossing_time(times, curve, level: float = 0.5) -> float:
+    return float(crossing_time_batch(times, curve, level)[0])
+
+
 def km_median_batch(times, events) -> np.ndarray:
-    """Kaplan–Meier median per row, with the convention of R's survival package, SAS and the
-    ordinary sample median: the first time the curve falls to 0.5 or below; when it sits at
-    exactly 0.5, the midpoint between that time and the next time it drops (the time itself
-    when it never drops again); NaN when it never reaches 0.5."""
+    """Kaplan–Meier median per row: where the curve crosses 0.5 (`crossing_time_batch`)."""
     times, events = _rows(times, events)
     order = np.lexsort((1 - events, times), axis=1)  # by time, events before censorings at a tie
     t, e = np.take_along_axis(times, order, 1), np.take_along_axis(events, order, 1)
@@ -57,14 +73,7 @@ def km_median_batch(times, events) -> np.ndarray:
     # Taking the events of a tie one at a time telescopes to the usual factor (1 - d/n).
     surv = np.cumprod(np.where(e == 1, (at_risk - 1) / at_risk, 1.0), axis=1)
     last_of_time = np.c_[t[:, 1:] != t[:, :-1], np.ones(len(t), bool)]
-    reached = last_of_time & (surv <= 0.5 + TOLERANCE)
-    below = last_of_time & (surv < 0.5 - TOLERANCE)
-    rows = np.arange(len(t))
-    first, first_below = reached.argmax(1), below.argmax(1)
-    median = t[rows, first]
-    flat = (np.abs(surv[rows, first] - 0.5) <= TOLERANCE) & below.any(1)
-    median = np.where(flat, (median + t[rows, first_below]) / 2, median)
-    return np.where(reached.any(1), median, np.nan)
+    return crossing_time_batch(t, np.where(last_of_time, surv, np.nan))
 
 
 def km_median(times, events) -> float:

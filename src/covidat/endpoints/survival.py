@@ -1,0 +1,91 @@
+"""Time-to-event estimators the oxygen and hospital analyses share (beyond `stats.km_median`,
+`stats.crossing_time` and `stats.logrank_p`): the Kaplan–Meier table with Greenwood confidence bands, the
+Brookmeyer–Crowley interval for the median, the Aalen–Johansen cumulative incidence, the Cox
+hazard ratio (Efron ties) and the Grambsch–Therneau check of proportional hazards.
+"""
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.duration.hazard_regression import PHReg
+
+from covidat.endpoints.stats import crossing_time
+
+Z95 = float(stats.norm.ppf(0.975))
+TIES = "efron"  # R's coxph default; statsmodels' own default is Breslow
+
+
+def km_table(times, events, transform: str = "log") -> pd.DataFrame:
+    """Kaplan–Meier estimate at every distinct observed time, with numbers at risk, events and a
+    pointwise 95% band from Greenwood's variance on the `transform` scale: "log" (R's survfit
+    default) or "log-log". Where the estimate is 0 the band is undefined (NaN), as in R."""
+    t, e = np.asarray(times, float), np.asarray(events, float)
+    rows, surv, greenwood = [], 1.0, 0.0
+    for time in np.unique(t):
+        at_risk, died = int((t >= time).sum()), int(((t == time) & (e == 1)).sum())
+        surv *= 1 - died / at_risk
+        greenwood += died / (at_risk * (at_risk - died)) if at_risk > died else np.inf
+        rows.append((time, at_risk, died, surv, greenwood))
+    table = pd.DataFrame(rows, columns=["time", "at_risk", "events", "survival", "greenwood"])
+    s, g = table["survival"].to_numpy(), table["greenwood"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if transform == "log":
+            lower, upper = s * np.exp(-Z95 * np.sqrt(g)), np.minimum(1.0, s * np.exp(Z95 * np.sqrt(g)))
+        elif transform == "log-log":
+            spread = Z95 * np.sqrt(g) / np.abs(np.log(s))
+            lower, upper = s ** np.exp(spread), s ** np.exp(-spread)
+            lower, upper = np.where(s == 1, 1.0, lower), np.where(s == 1, 1.0, upper)
+        else:
+            raise ValueError(f"unknown transform {transform!r}: use 'log' or 'log-log'")
+    table["lower"] = np.where(s == 0, np.nan, lower)
+    table["upper"] = np.where(s == 0, np.nan, upper)
+    return table.drop(columns="greenwood")
+
+
+def median_ci(times, events, transform: str = "log") -> tuple[float, float]:
+    """Brookmeyer–Crowley 95% CI for the median: the times at which the pointwise band of the
+    Kaplan–Meier curve crosses 0.5 (as R's print.survfit). NaN where a band never does."""
+    table = km_table(times, events, transform)
+    return crossing_time(table["time"], table["lower"]), crossing_time(table["time"], table["upper"])
+
+
+def aalen_johansen(times, causes, cause: int = 1) -> pd.DataFrame:
+    """Cumulative incidence of `cause` in the presence of competing causes (0 = censored, any other
+    positive code = a competing event): the sum over event times of S(t-) d_cause / n, with S the
+    Kaplan–Meier estimate of being free of every cause."""
+    t, c = np.asarray(times, float), np.asarray(causes, int)
+    rows, free, incidence = [], 1.0, 0.0
+    for time in np.unique(t):
+        at_risk = (t >= time).sum()
+        here = c[t == time]
+        incidence += free * (here == cause).sum() / at_risk
+        free *= 1 - (here > 0).sum() / at_risk
+        rows.append((time, at_risk, incidence))
+    return pd.DataFrame(rows, columns=["time", "at_risk", "incidence"])
+
+
+def _cox_fit(times, events, group, ties: str = TIES):
+    exog = np.asarray(group, float)[:, None]
+    return PHReg(np.asarray(times, float), exog, status=np.asarray(events, float), ties=ties).fit()
+
+
+def cox_hazard_ratio(times, events, group, ties: str = TIES) -> tuple[float, float, float]:
+    """Hazard ratio of `group` == 1 against 0 with its 95% Wald CI (Cox model; `ties` "efron" or
+    "breslow")."""
+    fit = _cox_fit(times, events, group, ties)
+    beta, se = float(fit.params[0]), float(fit.bse[0])
+    return float(np.exp(beta)), float(np.exp(beta - Z95 * se)), float(np.exp(beta + Z95 * se))
+
+
+def ph_test(times, events, group) -> tuple[float, float]:
+    """Grambsch–Therneau test of proportional hazards for a single covariate: the chi-square
+    (1 df) for a linear trend of the Schoenfeld residuals in g(t) = 1 - KM(t-), the pooled
+    Kaplan–Meier curve just before each event. Returns (chi-square, p)."""
+    t, e = np.asarray(times, float), np.asarray(events, float)
+    fit = _cox_fit(t, e, group)
+    residuals = fit.schoenfeld_residuals[e == 1, 0]
+    table = km_table(t, e)
+    before = np.r_[1.0, table["survival"].to_numpy()[:-1]]
+    g = 1 - before[np.searchsorted(table["time"].to_numpy(), t[e == 1])]
+    centred = g - g.mean()
+    chi2 = e.sum() * float(fit.cov_params()[0, 0]) * (centred @ residuals) ** 2 / (centred @ centred)
+    return float(chi2), float(stats.chi2.sf(chi2, 1))
