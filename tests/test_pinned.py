@@ -105,10 +105,20 @@ def test_a_conclusion_broken_in_one_dataset_depends():
     assert only_a["some_death"] == "holds in none"
 
 
-def test_hazard_ratio_conclusion_reads_both_sides_of_the_ci():
-    table = pd.DataFrame({"o2_discontinuation.both.hazard_ratio.ci_low": [1.2, 0.1, 0.5],
-                          "o2_discontinuation.both.hazard_ratio.ci_high": [4.0, 0.8, 2.0]})
+def test_hazard_ratio_conclusion_reads_both_sides_of_the_ci_and_skips_datasets_not_computed():
+    table = pd.DataFrame({"o2_discontinuation.both.hazard_ratio.ci_low": [1.2, 0.1, 0.5, np.nan],
+                          "o2_discontinuation.both.hazard_ratio.ci_high": [4.0, 0.8, 2.0, np.nan]})
     assert pinned.shares(table)["hr_ci_excludes_1"] == pytest.approx(2 / 3)
+
+
+def test_distinct_counts_datasets_that_differ_only_by_patient_order_once(frames):
+    base = frames[0]
+    reordered = base.copy()
+    msc = reordered.index[reordered["arm"] == "MSC"]
+    reordered.loc[msc, "hospital_days"] = reordered.loc[msc[::-1], "hospital_days"].to_numpy()
+    other = base.copy()
+    other.loc[0, "hospital_days"] = other.loc[0, "hospital_days"] + 1
+    assert pinned.distinct(batch_of([base, reordered, other]), "hospital_days") == 2
 
 
 def test_sd_bound_is_where_the_published_difference_stops_being_significant():

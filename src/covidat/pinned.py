@@ -270,14 +270,20 @@ CONCLUSIONS = {
 
 
 def shares(table: pd.DataFrame, conclusions=CONCLUSIONS) -> pd.Series:
-    """Per conclusion, the share of datasets in which it holds (NaN if a column it needs is missing)."""
+    """Per conclusion, the share of datasets in which it holds, among those in which every column it
+    needs was computed (NaN if there are none)."""
     out = {}
     for cid, c in conclusions.items():
-        if any(n not in table or table[n].isna().all() for n in c.needs):
-            out[cid] = math.nan
-        else:
-            out[cid] = float(c.test(table).mean())
+        computed = table.dropna(subset=list(c.needs)) if all(n in table for n in c.needs) else table.iloc[:0]
+        out[cid] = float(c.test(computed).mean()) if len(computed) else math.nan
     return pd.Series(out, dtype=float)
+
+
+def distinct(batch, column: str) -> int:
+    """How many different datasets the batch holds as far as `column` goes (patients within an arm
+    in any order)."""
+    msc, placebo = (np.sort(a, axis=1) for a in _column(batch, column))
+    return len(np.unique(np.c_[msc, placebo], axis=0))
 
 
 def verdict(row: pd.Series) -> str:
