@@ -1,10 +1,15 @@
+import functools
+import http.server
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 
 from covidat import ROOT
 from covidat.data import DEFAULT_DATA
+
+from browser import CHROMIUM, FLAGS
 
 
 @pytest.fixture
@@ -21,3 +26,27 @@ def site() -> Path:
     if not (html / "index.html").exists():
         pytest.fail("_build/html is missing: run `make test` (it builds the book first)")
     return html
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()

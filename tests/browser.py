@@ -1,0 +1,36 @@
+"""What the browser tests share: the pages of the built site, chromium's flags, and `visit`."""
+from urllib.parse import urlparse
+
+from covidat import ROOT
+
+HTML = ROOT / "_build" / "html"
+SKIP = {"_static", "_sources", "_downloads", "_images"}
+PAGES = sorted(str(p.relative_to(HTML)) for p in HTML.rglob("*.html")
+               if not SKIP & set(p.relative_to(HTML).parts)) or ["index.html"]
+CHROMIUM = "/usr/bin/chromium"
+AXE = ROOT / ".venv" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def visit(browser, url, viewport=None):
+    """Open a page with outside requests blocked; return the page and what went wrong."""
+    problems = []
+    page = browser.new_page(viewport=dict(zip(("width", "height"), viewport)) if viewport else None)
+
+    def route(r):
+        if urlparse(r.request.url).hostname == "127.0.0.1":
+            r.continue_()
+        else:
+            problems.append(f"outside request: {r.request.url}")
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: m.type in ("error", "warning") and problems.append(f"console {m.type}: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")  # the root page redirects to the landing page
+    return page, problems
