@@ -41,6 +41,7 @@ bench: $(INSTALLED)
 	$(PY) bench/reconstruct.py
 	$(PY) bench/site.py
 	$(PY) bench/power.py
+	$(PY) bench/pinned.py
 
 clean:
 	rm -rf _build
