@@ -356,7 +356,9 @@ def _walk(model: _Model, state: dict, steps: int, rng) -> dict:
     chains = len(state["t"])
     for _ in range(steps):
         proposal, log_ratio = _propose(model, state, np.zeros(chains, bool), rng)
-        accept = (model.distance(proposal) == 0) & (np.log(rng.random(chains)) < log_ratio)
+        accept = np.log(rng.random(chains)) < log_ratio
+        rows = np.flatnonzero(accept)  # only moves the ratio accepts need their claims checked
+        accept[rows] = model.distance({k: v[rows] for k, v in proposal.items()}) == 0
         for k in state:
             state[k][accept] = proposal[k][accept]
     return state
