@@ -4,17 +4,13 @@ The model (ASSUMPTIONS, written to assumptions.csv beside the data) is a prior o
 each patient independently draws a baseline PaO2/FiO2 and WHO score, whether and when they
 die, the day oxygen would stop and the days from then to discharge; the day-7 WHO score
 follows from those, and the day-7 PaO2/FiO2 from the day-7 support. A reconstruction is a
-draw from this prior conditioned on the published claims, in two blocks:
-
-1. Course (everything but day-7 PaO2/FiO2), conditioned on every claim about oxygen, WHO
-   improvement, hospital stay, oxygen-free days and mortality, by Markov chains in one array.
-   A few chains search for datasets meeting every claim (_search); each dataset's chain starts
-   from one of their states and takes BURN_IN Metropolis–Hastings steps that keep every claim
-   (_walk), whose stationary distribution is exactly the prior restricted to the claims.
-2. Day-7 PaO2/FiO2 given the course, conditioned on the primary endpoint's claims, exactly:
-   the arm means fix the sum of the changes, so all but one patient draw from the prior and
-   the last takes the value the sum needs, kept with probability proportional to its prior
-   probability; then a Welch test above the threshold. Rejected draws are redrawn whole.
+draw from this prior conditioned on every published claim, all at once, by Markov chains in
+one array. A few chains search for datasets meeting every claim (_search: first the claims
+about the course, then those about day-7 PaO2/FiO2); each dataset's chain starts from one of
+their states and takes BURN_IN Metropolis–Hastings steps that keep every claim (_walk), whose
+stationary distribution is exactly the prior restricted to the claims. The moves redraw one
+patient's baseline, oxygen course or discharge gap, or shift two day-7 PaO2/FiO2 values of an
+arm in opposite directions (the published arm means fix their sum).
 Same seed and assumptions, same datasets.
 """
 import csv
@@ -99,11 +95,11 @@ ASSUMPTIONS = {
 }
 OVERRIDABLE = ("improvement_min_drop", "mortality", "o2_days_spread", "pf_change_sd", "discharge_gap")
 PF_DAY7 = {3: (380, 301, 500), 4: (250, 150, 400), 5: (170, 60, 300), 6: (130, 60, 300)}  # mean, low, high
+PF_MAX = 600  # day-7 PaO2/FiO2 values are clipped to 0..PF_MAX before their prior is looked up
 BURN_IN = 200  # valid steps each chain takes, from a searched state, before its state is kept
 RESTART_EVERY = 50  # every this many steps, chains still searching restart from valid chains, if any
 MAX_SEARCH = 100_000
-PF_TRIES = 200  # rounds of day-7 draws before a course is given up
-SPARE = 16  # a batch walks at least this many chains, so a dropped course can be replaced
+PF_STEP = 20  # a move of day-7 PaO2/FiO2 shifts two patients of an arm by up to this many mmHg, in opposite directions
 SEARCH_CHAINS = 64  # chains that search for valid datasets; the datasets start from their states
 MAX_DAY = 120
 TEMPERATURE = 0.1  # while searching, a move that adds 0.1 to the distance is kept with chance 1/e
@@ -149,12 +145,23 @@ class _Model:
     def __init__(self, params: dict, claims: pd.DataFrame):
         self.p = params
         self.claims = claims.set_index("claim_id")
-        self.targets = None  # claim rows the course is conditioned on, filled on first use
+        self.targets = {i: (c.relation, float(c.value), int(c.decimals), c.statistic == "p")
+                        for i, c in self.claims.iterrows()}
         n = int(params["arm_size"])
         self.n = n
         self.in_msc = np.r_[np.ones(n, bool), np.zeros(n, bool)]
         medians = [self.claims.loc[f"o2_discontinuation.{a}.median", "value"] for a in ("msc", "placebo")]
         self.o2_median = np.where(self.in_msc, medians[0], medians[1])
+        # log prior of day-7 PaO2/FiO2 x (row: day-7 WHO score, column: x), -inf outside the range. A
+        # patient dead by day 7 has no value: they carry a latent one drawn as for WHO 6, which leaves
+        # the distribution of everything else unchanged.
+        sd = float(params["pf_change_sd"])
+        x = np.arange(PF_MAX + 1)
+        self.pf_log_prior = np.full((8, PF_MAX + 1), -np.inf)
+        for who, (mean, low, high) in (PF_DAY7 | {7: PF_DAY7[6]}).items():
+            bins = stats.norm.cdf((x + 0.5 - mean) / sd) - stats.norm.cdf((x - 0.5 - mean) / sd)
+            inside = (x >= low) & (x <= high)
+            self.pf_log_prior[who, inside] = np.log(bins[inside] / bins[inside].sum())
 
     # --- the prior, one group of variables at a time; each returns arrays shaped like `shape`
     def baseline(self, rng, shape):
@@ -176,7 +183,16 @@ class _Model:
     GROUPS = ("baseline", "oxygen", "discharge")
 
     def draw(self, rng, shape):
-        return {k: v for g in self.GROUPS for k, v in getattr(self, g)(rng, shape).items()}
+        s = {k: v for g in self.GROUPS for k, v in getattr(self, g)(rng, shape).items()}
+        s["pf7"] = np.zeros(shape)
+        prior = np.exp(self.pf_log_prior[self.course(s)["who7"]])  # (chains, patients, values)
+        s["pf7"] = (rng.random(shape)[..., None] > prior.cumsum(-1)).sum(-1).astype(float)
+        return s
+
+    def log_prior_pf7(self, s) -> np.ndarray:
+        """Log prior of every patient's day-7 PaO2/FiO2 given their day-7 WHO score, summed per chain."""
+        x = np.clip(s["pf7"], 0, PF_MAX).astype(int)
+        return self.pf_log_prior[self.course(s)["who7"], x].sum(1)
 
     # --- what follows from the drawn variables
     def course(self, s):
@@ -189,12 +205,26 @@ class _Model:
             "improved": who0 - who7 >= int(self.p["improvement_min_drop"]),
             "o2_days": np.where(died, dday, t), "o2_event": (~died).astype(float),
             "hospital_days": np.where(died, dday, t + s["gap"]),
-            "died": died, "death_day": np.where(died, dday, np.nan),
+            "died": died, "death_day": np.where(died, dday, np.nan), "pf0": s["pf0"], "pf7": s["pf7"],
         }
 
-    def statistics(self, c) -> dict:
-        """Every claim the course must meet, computed for a batch with the batched statistics."""
+    def statistics(self, c, block: str) -> dict:
+        """The claims of one block ("oxygen": all but hospital stay; "stay": hospital stay) that the
+        course must meet, computed for a batch with the batched statistics."""
         m, p = self.in_msc, ~self.in_msc
+        if block == "pf":
+            change = np.where(c["who7"] < 7, c["pf7"] - c["pf0"], np.nan)
+            return {
+                "pf_change_day7.msc.mean": np.nanmean(change[:, m], 1),
+                "pf_change_day7.placebo.mean": np.nanmean(change[:, p], 1),
+                "pf_change_day7.both.p": st.welch_p_batch(change[:, m], change[:, p]),
+            }
+        if block == "stay":
+            return {
+                "hospital_stay.msc.median": np.median(c["hospital_days"][:, m], 1),
+                "hospital_stay.placebo.median": np.median(c["hospital_days"][:, p], 1),
+                "hospital_stay.both.p": st.mann_whitney_p_batch(c["hospital_days"][:, m], c["hospital_days"][:, p]),
+            }
         ofd = secondary.oxygen_free_days(c["o2_days"], c["o2_event"], c["died"], c["death_day"])
         dead = secondary.deaths_by(c["died"], c["death_day"])
         n = self.n
@@ -205,31 +235,29 @@ class _Model:
             "o2_discontinuation.placebo.median": st.km_median_batch(c["o2_days"][:, p], c["o2_event"][:, p]),
             "o2_discontinuation.both.p": st.logrank_p_batch(c["o2_days"][:, m], c["o2_event"][:, m],
                                                             c["o2_days"][:, p], c["o2_event"][:, p]),
-            "hospital_stay.msc.median": np.median(c["hospital_days"][:, m], 1),
-            "hospital_stay.placebo.median": np.median(c["hospital_days"][:, p], 1),
-            "hospital_stay.both.p": st.mann_whitney_p_batch(c["hospital_days"][:, m], c["hospital_days"][:, p]),
             "o2_free_days_28.both.p": st.mann_whitney_p_batch(ofd[:, m], ofd[:, p]),
             "mortality_day28.both.p": st.fisher_p_batch(dead[:, m].sum(1), n, dead[:, p].sum(1), n),
         }
 
-    def distance(self, s) -> np.ndarray:
-        """0 for a course meeting every claim; otherwise how far its statistics are from them."""
+    def distance(self, s, blocks=("oxygen", "stay", "pf")) -> np.ndarray:
+        """0 for a course meeting every claim of `blocks`; otherwise how far its statistics are from them."""
         c = self.course(s)
         total = np.zeros(len(s["t"]))
-        statistics = self.statistics(c)
-        if self.targets is None:
-            self.targets = {k: (c.relation, float(c.value), int(c.decimals), c.statistic == "p")
-                            for k, c in self.claims.loc[list(statistics)].iterrows()}
-        for claim_id, values in statistics.items():
-            relation, value, decimals, is_p = self.targets[claim_id]
-            ok = holds(relation, value, decimals, values)
-            if is_p:
-                gap = np.abs(np.log(np.maximum(values, 1e-300)) - np.log(value))
-            else:
-                gap = np.abs(values - value)
-            total += np.where(ok, 0.0, 1.0 + np.nan_to_num(gap, nan=10.0))
-        early = ~c["died"] & (c["hospital_days"] < int(self.p["discharge_min_day"]))
-        return total + early.sum(1)
+        for block in blocks:
+            for claim_id, values in self.statistics(c, block).items():
+                relation, value, decimals, is_p = self.targets[claim_id]
+                ok = holds(relation, value, decimals, values)
+                if is_p:
+                    gap = np.abs(np.log(np.maximum(values, 1e-300)) - np.log(value))
+                else:
+                    gap = np.abs(values - value)
+                total += np.where(ok, 0.0, 1.0 + np.nan_to_num(gap, nan=10.0))
+        if "stay" in blocks:
+            total += (~c["died"] & (c["hospital_days"] < int(self.p["discharge_min_day"]))).sum(1)
+        if "pf" in blocks:  # values outside their prior's range
+            x = np.clip(s["pf7"], 0, PF_MAX).astype(int)
+            total += np.isinf(self.pf_log_prior[c["who7"], x]).sum(1)
+        return total
 
 
 def _discharge_move(model: _Model, state: dict, patient: np.ndarray, rng) -> tuple[dict, np.ndarray]:
@@ -259,53 +287,66 @@ def _discharge_move(model: _Model, state: dict, patient: np.ndarray, rng) -> tup
 
 
 def _propose(model: _Model, state: dict, searching: np.ndarray, rng) -> tuple[dict, np.ndarray]:
-    """One move per chain: redraw a patient's baseline (group 0) or oxygen course (1) from the
-    model, or their discharge gap (2-3, see _discharge_move); searching chains may also take a
-    small step in the oxygen day (4) or the gap (5), moves used only to find valid datasets.
+    """One move per chain: redraw a patient's baseline (group 0, their day-7 PaO2/FiO2 shifted with
+    it so that their change stays) or oxygen course (1) from the model, or their discharge gap
+    (2-3, see _discharge_move), or shift the day-7 PaO2/FiO2 of two patients of an arm in opposite
+    directions (6: the arm's mean change stays); searching chains may also take a small step in the
+    oxygen day (4), the gap (5) or one day-7 PaO2/FiO2 (7), moves used only to find valid datasets.
     Returns the proposal and the log Metropolis–Hastings ratio of the moves of valid chains."""
     chains, size = state["t"].shape
     rows = np.arange(chains)
     patient = rng.integers(0, size, chains)
     proposal, log_ratio = _discharge_move(model, state, patient, rng)
-    group = np.where(searching, rng.integers(0, 6, chains), rng.integers(0, 4, chains))
+    group = np.where(searching, rng.integers(0, 8, chains), rng.choice([0, 1, 2, 3, 6], chains))
     for g, name in enumerate(("baseline", "oxygen")):
         chosen = group == g
         for k, v in getattr(model, name)(rng, (chains, size)).items():
             proposal[k][rows[chosen], patient[chosen]] = v[rows[chosen], patient[chosen]]
+    at = (rows, patient)
+    proposal["pf7"][at] += np.where(group == 0, proposal["pf0"][at] - state["pf0"][at], 0)
     for g, key, low, high in ((4, "t", int(model.p["o2_min_days"]), MAX_DAY),
-                              (5, "gap", *_range(model.p["discharge_gap"]))):
+                              (5, "gap", *_range(model.p["discharge_gap"])), (7, "pf7", 0, PF_MAX)):
         chosen = rows[group == g]
-        nudge = rng.choice([-2, -1, 1, 2] if key == "t" else [-1, 1], len(chosen))
+        nudge = rng.choice({"t": [-2, -1, 1, 2], "gap": [-1, 1], "pf7": [-10, -3, -1, 1, 3, 10]}[key], len(chosen))
         proposal[key][chosen, patient[chosen]] = np.clip(state[key][chosen, patient[chosen]] + nudge, low, high)
-    not_discharge = (group < 2) | (group == 4)
+    n = model.n
+    partner = (patient // n) * n + (patient % n + rng.integers(1, n, chains)) % n  # another patient, same arm
+    shift = np.where(group == 6, rng.integers(1, PF_STEP + 1, chains) * rng.choice([-1, 1], chains), 0)
+    proposal["pf7"][at] += shift
+    proposal["pf7"][rows, partner] -= shift
+    not_discharge = (group < 2) | (group >= 4)
     proposal["gap"][not_discharge] = state["gap"][not_discharge]
-    return proposal, np.where((group == 2) | (group == 3), log_ratio, 0.0)
+    log_ratio = np.where((group == 2) | (group == 3), log_ratio, 0.0)
+    with np.errstate(invalid="ignore"):  # searching chains may start outside the prior's range
+        return proposal, log_ratio + model.log_prior_pf7(proposal) - model.log_prior_pf7(state)
 
 
 def _search(model: _Model, chains: int, rng) -> dict:
-    """States of `chains` chains that all meet every claim. A chain keeps a move that brings
-    its statistics no further from the published ones (a worse one with chance
-    exp(-increase / TEMPERATURE)); every RESTART_EVERY steps, chains still searching restart
-    from chains that have found a valid dataset."""
+    """States of `chains` chains that all meet every claim, found first for the course's claims,
+    then for all (the day-7 PaO2/FiO2 claims are quick to meet once the course is fixed). A chain
+    keeps a move that brings its statistics no further from the published ones (a worse one with
+    chance exp(-increase / TEMPERATURE)); every RESTART_EVERY steps, chains still searching restart
+    from chains that have found a valid state."""
     state = model.draw(rng, (chains, 2 * model.n))
-    distance = model.distance(state)
-    step = 0
-    while (distance > 0).any():
-        proposal, _ = _propose(model, state, distance > 0, rng)
-        new = model.distance(proposal)
-        accept = (distance > 0) & ((new <= distance) | (rng.random(chains) < np.exp((distance - new) / TEMPERATURE)))
-        for k in state:
-            state[k][accept] = proposal[k][accept]
-        distance = np.where(accept, new, distance)
-        step += 1
-        if step % RESTART_EVERY == 0 and (distance == 0).any():
-            stuck = np.flatnonzero(distance > 0)
-            source = rng.choice(np.flatnonzero(distance == 0), len(stuck))
+    for blocks in (("oxygen", "stay"), ("oxygen", "stay", "pf")):
+        distance = model.distance(state, blocks)
+        step = 0
+        while (distance > 0).any():
+            proposal, _ = _propose(model, state, distance > 0, rng)
+            new = model.distance(proposal, blocks)
+            accept = (distance > 0) & ((new <= distance) | (rng.random(chains) < np.exp((distance - new) / TEMPERATURE)))
             for k in state:
-                state[k][stuck] = state[k][source]
-            distance[stuck] = 0
-        if step >= MAX_SEARCH:
-            raise RuntimeError("no chain found a dataset meeting every claim")
+                state[k][accept] = proposal[k][accept]
+            distance = np.where(accept, new, distance)
+            step += 1
+            if step % RESTART_EVERY == 0 and (distance == 0).any():
+                stuck = np.flatnonzero(distance > 0)
+                source = rng.choice(np.flatnonzero(distance == 0), len(stuck))
+                for k in state:
+                    state[k][stuck] = state[k][source]
+                distance[stuck] = 0
+            if step >= MAX_SEARCH:
+                raise RuntimeError("no chain found a dataset meeting every claim")
     return state
 
 
@@ -315,7 +356,9 @@ def _walk(model: _Model, state: dict, steps: int, rng) -> dict:
     chains = len(state["t"])
     for _ in range(steps):
         proposal, log_ratio = _propose(model, state, np.zeros(chains, bool), rng)
-        accept = (model.distance(proposal) == 0) & (np.log(rng.random(chains)) < log_ratio)
+        accept = np.log(rng.random(chains)) < log_ratio
+        rows = np.flatnonzero(accept)  # only moves the ratio accepts need their claims checked
+        accept[rows] = model.distance({k: v[rows] for k, v in proposal.items()}) == 0
         for k in state:
             state[k][accept] = proposal[k][accept]
     return state
@@ -328,60 +371,6 @@ def _chains(model: _Model, chains: int, rng) -> dict:
     return _walk(model, {k: v[start] for k, v in found.items()}, BURN_IN, rng)
 
 
-def _pick(rng, allowed: np.ndarray) -> np.ndarray:
-    """Per row, a uniformly chosen column among the allowed ones (0 when none is)."""
-    return (rng.random(allowed.shape) * allowed).argmax(1)
-
-
-def _pf_day7(model: _Model, who7: np.ndarray, pf0: np.ndarray, rng) -> np.ndarray:
-    """Day-7 PaO2/FiO2 given the course, conditioned exactly on the primary endpoint's claims."""
-    sd = float(model.p["pf_change_sd"])
-    mean, low, high = (np.select([who7 == k for k in PF_DAY7], [v[i] for v in PF_DAY7.values()], np.nan)
-                       for i in range(3))
-    measured = who7 < 7
-    arms = [(np.flatnonzero(in_arm), model.claims.loc[f"pf_change_day7.{a}.mean"])
-            for in_arm, a in ((model.in_msc, "msc"), (~model.in_msc, "placebo"))]
-    p_claim = model.claims.loc["pf_change_day7.both.p"]
-
-    def bin_probability(x, mu):  # prior probability of the whole number x (before truncation)
-        return stats.norm.cdf((x + 0.5 - mu) / sd) - stats.norm.cdf((x - 0.5 - mu) / sd)
-
-    result = np.full(pf0.shape, np.nan)
-    pending = np.arange(len(pf0))
-    for _ in range(PF_TRIES):
-        if not len(pending):
-            break
-        mu, lo, hi, meas, base = mean[pending], low[pending], high[pending], measured[pending], pf0[pending]
-        x = np.rint(rng.normal(np.nan_to_num(mu), sd))
-        outside = meas & ((x < lo) | (x > hi))
-        while outside.any():  # the prior: a rounded normal, truncated to the range
-            x[outside] = np.rint(rng.normal(mu[outside], sd))
-            outside = meas & ((x < lo) | (x > hi))
-        rows = np.arange(len(pending))
-        ok = np.ones(len(pending), bool)
-        for cols, claim in arms:
-            m = meas[:, cols]
-            k = m.sum(1)
-            last = cols[(m * np.arange(1, len(cols) + 1)).argmax(1)]  # the arm's last measured patient
-            sums = np.rint(claim.value * k)[:, None] + np.arange(-2, 3)
-            allowed = holds("=", claim.value, int(claim.decimals), sums / np.maximum(k, 1)[:, None])
-            total = sums[rows, _pick(rng, allowed)]
-            others = np.where(m & (cols != last[:, None]), x[:, cols] - base[:, cols], 0.0).sum(1)
-            needed = total - others + base[rows, last]
-            at = (rows, last)
-            mode = np.clip(np.rint(mu[at]), lo[at], hi[at])
-            kept = rng.random(len(pending)) < bin_probability(needed, mu[at]) / bin_probability(mode, mu[at])
-            ok &= allowed.any(1) & (k > 1) & (needed >= lo[at]) & (needed <= hi[at]) & kept
-            x[at] = needed
-        x = np.where(meas, x, np.nan)
-        change = x - base
-        p = st.welch_p_batch(change[:, model.in_msc], change[:, ~model.in_msc])
-        ok &= holds(p_claim.relation, p_claim.value, int(p_claim.decimals), p)
-        result[pending[ok]] = x[ok]
-        pending = pending[~ok]
-    return result, np.isin(np.arange(len(pf0)), pending, invert=True)
-
-
 def sample(n: int, seed: int = DEFAULT_SEED, **overrides) -> Batch:
     """n datasets from the model conditioned on every claim; `overrides` replace assumption values
     (any of OVERRIDABLE, e.g. improvement_min_drop=2, mortality=0.1, pf_change_sd=80)."""
@@ -391,16 +380,9 @@ def sample(n: int, seed: int = DEFAULT_SEED, **overrides) -> Batch:
     params = {k: v[0] for k, v in ASSUMPTIONS.items()} | overrides
     model = _Model(params, load_claims())
     rng = np.random.default_rng(seed)
-    state = _chains(model, max(n, SPARE), rng)
+    state = _chains(model, n, rng)
     course = model.course(state)
-    pf7, done = _pf_day7(model, course["who7"], state["pf0"].astype(float), rng)
-    if not done.any():
-        raise RuntimeError("no course admits day-7 values meeting the primary endpoint's claims")
-    # Courses admitting no such values within PF_TRIES rounds are dropped: the next ones take their place.
-    keep = np.flatnonzero(done)[:n]
-    keep = np.r_[keep, rng.choice(keep, n - len(keep))]
-    state, course, pf7 = ({k: v[keep] for k, v in state.items()}, {k: v[keep] for k, v in course.items()},
-                          pf7[keep])
+    pf7 = np.where(course["who7"] < 7, state["pf7"], np.nan)
 
     size = 2 * model.n
     order = rng.permutation(size)  # allocation order, the same for every dataset of the batch
