@@ -11,6 +11,7 @@ CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / ".venv" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
+TIMEOUT_MS = 120_000  # generous: on a loaded 2-core machine a page and its charts can take long to settle
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -27,6 +28,7 @@ def visit(browser, url, viewport=None):
             problems.append(f"outside request: {r.request.url}")
             r.abort()
 
+    page.set_default_timeout(TIMEOUT_MS)
     page.route("**/*", route)
     page.on("console", lambda m: m.type in ("error", "warning") and problems.append(f"console {m.type}: {m.text}"))
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))

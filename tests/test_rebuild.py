@@ -16,10 +16,22 @@ from csvtools import read_rows, write_rows
 IMPROVEMENT = ["who_improved_day7.{arm}.n", "who_improved_day7.{arm}.pct", "who_improved_day7.both.p"]
 
 
+# Chapter 12 draws its datasets from the reconstruction model and never reads the supplied data
+# (its notice names the reconstruction whatever the book is built from), so it is left out here:
+# re-running it would add a minute and test nothing about the supplied data.
+MODEL_ONLY = {"chapters/12_pinned_down"}
+
+
 def book_notebooks() -> list:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    files = [c["file"] for part in toc["parts"] for c in part["chapters"] if c["file"] not in MODEL_ONLY]
     return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").exists()]
+
+
+def test_model_only_chapters_do_not_read_the_supplied_data():
+    for name in MODEL_ONLY:
+        source = (ROOT / f"{name}.ipynb").read_text()
+        assert "load_dataset()" not in source and "data_notice()" not in source, name
 
 
 def change_one_improvement(directory) -> list[str]:

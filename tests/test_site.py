@@ -23,13 +23,13 @@ def test_page_works_offline(browser, server, path):
     charts = page.locator(".covidat-chart")
     for i in range(charts.count()):
         chart = charts.nth(i)
-        chart.locator("svg .role-mark, svg [class*='mark-']").first.wait_for(timeout=15000)
+        chart.locator("svg .role-mark, svg [class*='mark-']").first.wait_for()
         label = (chart.get_attribute("aria-label") or "").strip()
         # Vega labels a chart without a description "Vega visualization": that describes nothing.
         assert label and label != "Vega visualization", f"chart {i} on {path} has no text alternative"
     maths = page.locator("div.math, span.math").count()
     if maths:
-        page.wait_for_function(f"document.querySelectorAll('mjx-container').length >= {maths}", timeout=15000)
+        page.wait_for_function(f"document.querySelectorAll('mjx-container').length >= {maths}")
         # each formula also carries hidden MathML, which is what screen readers read
         assert page.locator("mjx-container mjx-assistive-mml").count() >= maths, f"math on {path} has no MathML"
     page.add_script_tag(content=AXE.read_text())
@@ -81,7 +81,7 @@ def test_internal_links_resolve(site):
 
 def test_search_finds_a_chapter_term(browser, server):
     page, problems = visit(browser, f"{server}/search.html?q=oxygenation")
-    page.locator("#search-results ul.search li").first.wait_for(timeout=15000)
+    page.locator("#search-results ul.search li").first.wait_for()
     hits = page.locator("#search-results ul.search li a").all_inner_texts()
     page.close()
     assert any("published results" in hit.lower() for hit in hits), hits

@@ -16,7 +16,7 @@ def test_every_chart_fits_its_column(browser, server, path, width):
     page, problems = visit(browser, f"{server}/{path}", viewport=WIDTHS[width])
     charts = page.locator(".covidat-chart")
     for i in range(charts.count()):
-        charts.nth(i).locator("svg").first.wait_for(timeout=15000)
+        charts.nth(i).locator("svg").first.wait_for()
     # The drawn chart (its SVG) must not be wider than the chart's box, and the box not wider than
     # the column that holds it: otherwise part of the chart is cut off or scrolls out of sight.
     too_wide = page.evaluate("""() => [...document.querySelectorAll('.covidat-chart')].map((box, i) => {
@@ -40,7 +40,7 @@ def test_screenshots_for_review(browser, server, path, width):
     page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[width])))
     charts = page.locator(".covidat-chart svg")
     if charts.count():
-        charts.first.wait_for(timeout=15000)
+        charts.first.wait_for()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{Path(path).stem}-{width}.png"), full_page=True)
