@@ -70,7 +70,9 @@ class BetaPosterior:
         x = np.linspace(0.0, 1.0, points)
         f_msc = stats.beta(*self.msc).pdf(x)
         f_placebo = stats.beta(*self.placebo).pdf(x[None, :] - np.asarray(grid)[:, None])
-        return integrate.trapezoid(np.nan_to_num(f_msc[None, :] * f_placebo), x, axis=1)
+        with np.errstate(invalid="ignore"):  # inf x 0 where a density with a < 1 or b < 1 meets 0 at an end
+            product = f_msc[None, :] * f_placebo
+        return integrate.trapezoid(np.nan_to_num(product), x, axis=1)
 
 
 def beta_posterior(prior: BetaPrior, events: dict[str, int], sizes: dict[str, int]) -> BetaPosterior:

@@ -32,12 +32,15 @@ MATHJAX_COMPONENTS = ["input/tex", "output/chtml", "a11y/assistive-mml"]
 MATHJAX_FILES = ["startup.js", "core.js", "input/tex.js", "input/tex/extensions", "output/chtml.js",
                  "output/chtml/fonts/tex.js", "output/chtml/fonts/woff-v2", "a11y/assistive-mml.js"]
 FONTAWESOME_CSS = "fontawesome/css/all.min.css"
-CHART_CSS = "covidat-charts.css"
+BOOK_CSS = "covidat.css"
 # A chart's box spans its column (vega-embed makes it an inline-block, which would give a chart
 # with width "container" no width at all), and a chart drawn wider than the column (a fixed-width
 # chart on a phone) scales down with it: Vega's SVG has a viewBox, so it shrinks instead of being cut.
-CHART_RULES = (".covidat-chart { display: block; width: 100%; }\n"
-               ".covidat-chart svg { max-width: 100%; height: auto; }\n")
+# covidat.tables' cells get room between columns (pandas' HTML carries no theme table class).
+BOOK_RULES = (".covidat-chart { display: block; width: 100%; }\n"
+              ".covidat-chart svg { max-width: 100%; height: auto; }\n"
+              ".covidat-table th, .covidat-table td { padding: 0.25em 0.6em; vertical-align: top; }\n"
+              ".covidat-table thead th { border-bottom: 1px solid #999; text-align: left; }\n")
 NODE_MODULES = Path(os.environ.get("COVIDAT_NODE_MODULES", ROOT / ".venv/npm/node_modules"))
 
 
@@ -73,7 +76,7 @@ def _write_assets(app, exception):
         return
     static = Path(app.outdir) / "_static"
     _parent(static / VEGA_BUNDLE).write_text(vega_bundle())
-    (static / CHART_CSS).write_text(CHART_RULES)
+    (static / BOOK_CSS).write_text(BOOK_RULES)
     for name in ("css/all.min.css", "webfonts"):
         _copy(NODE_MODULES / "@fortawesome/fontawesome-free" / name, static / "fontawesome" / name)
     for name in MATHJAX_FILES:
@@ -144,7 +147,7 @@ def _fix_aria(app, pagename, templatename, context, doctree):
 def setup(app):
     app.add_js_file(VEGA_BUNDLE)
     app.add_css_file(FONTAWESOME_CSS)
-    app.add_css_file(CHART_CSS)
+    app.add_css_file(BOOK_CSS)
     app.connect("html-page-context", _tidy_scripts)
     app.connect("html-page-context", _fix_aria)
     app.connect("config-inited", _configure)
