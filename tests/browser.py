@@ -1,5 +1,5 @@
 """What the browser tests share: the pages of the built site, chromium's flags, and `visit`."""
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 from covidat import ROOT
 
@@ -34,5 +34,8 @@ def visit(browser, url, viewport=None):
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
     page.goto(url, wait_until="load")
-    page.wait_for_load_state("networkidle")  # the root page redirects to the landing page
+    refresh = page.locator('meta[http-equiv="refresh" i]')
+    if refresh.count():  # the root page redirects to the landing page: wait until that has loaded
+        target = refresh.get_attribute("content").split("url=", 1)[1]
+        page.wait_for_url(urljoin(url, target), wait_until="load")
     return page, problems

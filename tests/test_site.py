@@ -81,7 +81,7 @@ def test_internal_links_resolve(site):
 
 def test_search_finds_a_chapter_term(browser, server):
     page, problems = visit(browser, f"{server}/search.html?q=oxygenation")
-    page.locator("#search-results ul.search li").first.wait_for()
+    page.wait_for_function("/Search finished/.test(document.querySelector('#search-results')?.textContent)")
     hits = page.locator("#search-results ul.search li a").all_inner_texts()
     page.close()
     assert any("published results" in hit.lower() for hit in hits), hits

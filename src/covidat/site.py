@@ -137,11 +137,14 @@ def _fix_aria(app, pagename, templatename, context, doctree):
     """docutils marks the bibliography as role="list" with role="doc-biblioentry" children, which
     axe-core reports as a critical ARIA error (a list without list items) and a deprecated role;
     myst-nb names a hidden code cell's toggle "Toggle hidden content" while it shows "Show code
-    cell source" (axe: label-content-name-mismatch): let the visible text be its name."""
+    cell source" (axe: label-content-name-mismatch): let the visible text be its name; a code block
+    wider than a phone scrolls, and a scrolling region must be reachable by keyboard
+    (axe: scrollable-region-focusable)."""
     body = context.get("body", "")
     context["body"] = (body.replace('<div role="list" class="citation-list">', '<div class="citation-list">')
                        .replace(' role="doc-biblioentry"', "")
-                       .replace('<summary aria-label="Toggle hidden content">', "<summary>"))
+                       .replace('<summary aria-label="Toggle hidden content">', "<summary>")
+                       .replace("<pre>", '<pre tabindex="0">'))
 
 
 def setup(app):
