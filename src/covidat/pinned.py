@@ -15,7 +15,6 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
 
 from covidat import endpoints
 from covidat.endpoints import secondary, stats
@@ -74,11 +73,8 @@ def _discharge_logrank_p(batch) -> np.ndarray:
     return stats.logrank_p_batch(days_msc, out_msc, days_placebo, out_placebo)
 
 
-def _mann_whitney(method: str, **options):
-    def p(batch):
-        msc, placebo = _column(batch, "hospital_days")
-        return scipy_stats.mannwhitneyu(msc, placebo, method=method, axis=1, **options).pvalue
-    return p
+def _mann_whitney(exact: bool):
+    return lambda batch: stats.mann_whitney_variant_p_batch(*_column(batch, "hospital_days"), exact=exact)
 
 
 # Result id -> the same statistic computed for a whole batch at once, from the batched versions in
@@ -90,8 +86,8 @@ BATCHED = {
     "o2_free_days_28.both.p": _o2_free_p,
     "mortality_day28.both.p": _mortality_p,
     "hospital_stay.both.p_logrank": _discharge_logrank_p,
-    "hospital_stay.both.p_exact": _mann_whitney("exact"),
-    "hospital_stay.both.p_normal": _mann_whitney("asymptotic", use_continuity=False),
+    "hospital_stay.both.p_exact": _mann_whitney(exact=True),
+    "hospital_stay.both.p_normal": _mann_whitney(exact=False),
 }
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 from scipy import stats
 
 from covidat.endpoints.result import ARMS, EndpointResult, by_arm
-from covidat.endpoints.stats import logrank_p, mann_whitney_p
+from covidat.endpoints.stats import logrank_p, mann_whitney_p, mann_whitney_variant_p_batch
 from covidat.endpoints.survival import km_table
 
 PERMUTATIONS = 200_000  # enough to enumerate every split of 20 patients into 10 and 10 (184,756)
@@ -64,10 +64,9 @@ def hospital_stay(patients: pd.DataFrame) -> EndpointResult:
     msc, placebo = days["MSC"], days["placebo"]
     values = {(arm, "median"): float(np.median(days[arm])) for arm in ARMS}
     values[("both", "p")] = mann_whitney_p(msc, placebo)
-    values[("both", "p_exact")] = float(stats.mannwhitneyu(msc, placebo, method="exact").pvalue)
+    values[("both", "p_exact")] = float(mann_whitney_variant_p_batch(msc, placebo, exact=True)[0])
     values[("both", "p_permutation")] = permutation_p(msc, placebo)
-    values[("both", "p_normal")] = float(stats.mannwhitneyu(msc, placebo, method="asymptotic",
-                                                            use_continuity=False).pvalue)
+    values[("both", "p_normal")] = float(mann_whitney_variant_p_batch(msc, placebo, exact=False)[0])
     values[("both", "p_logrank")] = logrank_p(msc, arms["MSC"]["discharged"], placebo, arms["placebo"]["discharged"])
     shift, low, high = hodges_lehmann(msc, placebo)
     values[("both", "hodges_lehmann")] = shift

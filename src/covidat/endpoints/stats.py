@@ -117,3 +117,12 @@ def mann_whitney_p_batch(a, b) -> np.ndarray:
 
 def mann_whitney_p(a, b) -> float:
     return float(mann_whitney_p_batch(a, b)[0])
+
+
+def mann_whitney_variant_p_batch(a, b, exact: bool) -> np.ndarray:
+    """Mann–Whitney U, two-sided, per row, as two other software defaults compute it: the exact null
+    distribution for untied data, ties ignored (exact=True), or the normal approximation with tie
+    correction and no continuity correction (exact=False)."""
+    a, b = _rows(a, b)
+    options = {"method": "exact"} if exact else {"method": "asymptotic", "use_continuity": False}
+    return stats.mannwhitneyu(a, b, axis=1, **options).pvalue
