@@ -48,6 +48,16 @@ def test_batched_mann_whitney_is_scipys():
         assert stats.mann_whitney_p(a, b) == pytest.approx(expected, rel=1e-9)
 
 
+def test_mann_whitney_of_every_pair_is_scipys():
+    rng = np.random.default_rng(5)
+    a, b = rng.integers(1, 12, (30, 10)).astype(float), rng.integers(3, 15, (25, 7)).astype(float)
+    pairs = stats.mann_whitney_p_pairs(a, b)
+    assert pairs.shape == (30, 25)
+    for i in range(30):
+        expected = sp.mannwhitneyu(a[i], b, axis=1, method="asymptotic", use_continuity=True).pvalue
+        assert pairs[i] == pytest.approx(expected, rel=1e-9)
+
+
 def test_batched_logrank_is_statsmodels():
     for a, b, rng in random_pairs(2):
         ea, eb = rng.integers(0, 2, 10), rng.integers(0, 2, 10)
