@@ -72,3 +72,38 @@ def test_reconstruction_draws_only_documented_quantities():
     # Variables no source constrains (age, sex, comorbidities) are not invented.
     committed = load_dataset(DEFAULT_DATA).patients
     assert not {"age", "sex", "comorbidities"} & set(committed.columns)
+
+
+def test_day7_construction_is_the_prior_conditioned_on_the_claims():
+    # The tilted construction must give the prior's own conditional distribution and an unbiased
+    # estimate of its probability. Compared with plain rejection from the prior, under claims
+    # loosened (means to whole mmHg, so each arm has several admissible sums) for plain rejection
+    # to accept often enough.
+    from covidat import reconstruct
+    from covidat.claims import load_claims
+    claims = load_claims()
+    claims.loc[claims["claim_id"].str.startswith("pf_change_day7.") & (claims["statistic"] == "mean"),
+               ["value", "decimals"]] = [[83, 0], [58, 0]]
+    params = {k: v[0] for k, v in reconstruct.ASSUMPTIONS.items()}
+    model = reconstruct._Model(params, claims)
+    rng = np.random.default_rng(0)
+    courses = reconstruct._courses(model, rng)
+    candidates = [{k: v[i:i + 1] for k, v in courses.items()} for i in range(len(courses["t"]))]
+    course = max(candidates, key=lambda c: reconstruct._day7_pf(model, c, rng)[1])  # the likeliest, for speed
+    runs = [reconstruct._day7_pf(model, course, rng) for _ in range(20)]
+    kept = np.concatenate([r[0] for r in runs])
+    estimate = np.mean([np.exp(r[1]) for r in runs])
+
+    who7 = model.course(course)["who7"][0]
+    cdf = np.exp(model.pf_log_prior[who7]).cumsum(1)
+    plain, tried = [], 3_000_000
+    for _ in range(tried // 500_000):
+        draws = np.stack([np.searchsorted(cdf[j], rng.random(500_000) * cdf[j, -1], side="right")
+                          for j in range(len(who7))], 1).astype(float)
+        plain.append(draws[model.meets(model.statistics(model.course(course | {"pf7": draws}), "pf"))])
+    plain = np.concatenate(plain)
+    assert len(plain) > 500 and len(kept) > 500
+    assert estimate == pytest.approx(len(plain) / tried, rel=0.15)
+    measured = who7 < 7
+    sd = plain[:, measured].std(0) / np.sqrt(len(plain)) + kept[:, measured].std(0) / np.sqrt(len(kept))
+    assert (np.abs(plain[:, measured].mean(0) - kept[:, measured].mean(0)) < 4 * sd).all()

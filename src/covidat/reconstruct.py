@@ -4,14 +4,14 @@ The model (ASSUMPTIONS, written to assumptions.csv beside the data) is a prior o
 each patient independently draws a baseline PaO2/FiO2 and WHO score, whether and when they
 die, the day oxygen would stop and the days from then to discharge; the day-7 WHO score
 follows from those, and the day-7 PaO2/FiO2 from the day-7 support. A reconstruction is a
-draw from this prior conditioned on every published claim, all at once, by Markov chains in
-one array. A few chains search for datasets meeting every claim (_search: first the claims
-about the course, then those about day-7 PaO2/FiO2); each dataset's chain starts from one of
-their states and takes BURN_IN Metropolis–Hastings steps that keep every claim (_walk), whose
-stationary distribution is exactly the prior restricted to the claims. The moves redraw one
-patient's baseline, oxygen course or discharge gap, or shift two day-7 PaO2/FiO2 values of an
-arm in opposite directions (the published arm means fix their sum).
-Same seed and assumptions, same datasets.
+draw from this prior conditioned on every published claim, all at once.
+
+Start states are built block by block by rejection from the prior, vectorised (_starts): oxygen
+courses meeting their claims (_courses), then for each course the discharge days (_discharges)
+and day-7 PaO2/FiO2 (_day7_pf) meeting theirs; a course is chosen in proportion to how likely it
+makes those later claims hold, as the joint conditioning requires. Each dataset's chain then
+takes BURN_IN Metropolis–Hastings steps that keep every claim (_walk), whose stationary
+distribution is exactly the prior restricted to the claims. Same seed and assumptions, same datasets.
 """
 import csv
 from dataclasses import dataclass, field
@@ -95,14 +95,18 @@ ASSUMPTIONS = {
 }
 OVERRIDABLE = ("improvement_min_drop", "mortality", "o2_days_spread", "pf_change_sd", "discharge_gap")
 PF_DAY7 = {3: (380, 301, 500), 4: (250, 150, 400), 5: (170, 60, 300), 6: (130, 60, 300)}  # mean, low, high
+ARMS = ("msc", "placebo", "both")  # arms as claim ids name them
 PF_MAX = 600  # day-7 PaO2/FiO2 values are clipped to 0..PF_MAX before their prior is looked up
-BURN_IN = 200  # valid steps each chain takes, from a searched state, before its state is kept
-RESTART_EVERY = 50  # every this many steps, chains still searching restart from valid chains, if any
-MAX_SEARCH = 100_000
+BURN_IN = 200  # Metropolis–Hastings steps each chain takes from its start state before its state is kept
 PF_STEP = 20  # a move of day-7 PaO2/FiO2 shifts two patients of an arm by up to this many mmHg, in opposite directions
-SEARCH_CHAINS = 64  # chains that search for valid datasets; the datasets start from their states
 MAX_DAY = 120
-TEMPERATURE = 0.1  # while searching, a move that adds 0.1 to the distance is kept with chance 1/e
+ARM_DRAWS = 20_000  # per round of building start states: arms of patients drawn from the prior, per arm
+ARM_PAIRS = 20_000  # random pairs of arms meeting their own claims, tried against the claims comparing arms
+DISCHARGE_DRAWS = 5_000  # per oxygen course: discharge gaps drawn for each arm
+START_COURSES = 32  # start states come from this many oxygen courses (fewer if fewer datasets are asked for)
+PF_DRAWS = 2_000  # per oxygen course: day-7 PaO2/FiO2 candidates drawn
+PF_TILTS = np.linspace(-0.3, 0.3, 601)  # tilts the day-7 draws may take (per mmHg)
+MAX_ROUNDS = 500
 
 
 def assumptions_table() -> pd.DataFrame:
@@ -162,6 +166,10 @@ class _Model:
             bins = stats.norm.cdf((x + 0.5 - mean) / sd) - stats.norm.cdf((x - 0.5 - mean) / sd)
             inside = (x >= low) & (x <= high)
             self.pf_log_prior[who, inside] = np.log(bins[inside] / bins[inside].sum())
+        # mean of day-7 PaO2/FiO2 under each WHO score's prior tilted by exp(tilt * x), for each of PF_TILTS
+        tilted = self.pf_log_prior[:, None, :] + PF_TILTS[None, :, None] * x
+        with np.errstate(invalid="ignore"):  # rows of WHO scores no patient has at day 7 are all -inf
+            self.pf_tilted_means = (np.exp(tilted - np.logaddexp.reduce(tilted, 2, keepdims=True)) * x).sum(2)
 
     # --- the prior, one group of variables at a time; each returns arrays shaped like `shape`
     def baseline(self, rng, shape):
@@ -183,11 +191,9 @@ class _Model:
     GROUPS = ("baseline", "oxygen", "discharge")
 
     def draw(self, rng, shape):
+        """Every variable but day-7 PaO2/FiO2 (NaN here), which _day7_pf draws given the course."""
         s = {k: v for g in self.GROUPS for k, v in getattr(self, g)(rng, shape).items()}
-        s["pf7"] = np.zeros(shape)
-        prior = np.exp(self.pf_log_prior[self.course(s)["who7"]])  # (chains, patients, values)
-        s["pf7"] = (rng.random(shape)[..., None] > prior.cumsum(-1)).sum(-1).astype(float)
-        return s
+        return s | {"pf7": np.full(shape, np.nan)}
 
     def log_prior_pf7(self, s) -> np.ndarray:
         """Log prior of every patient's day-7 PaO2/FiO2 given their day-7 WHO score, summed per chain."""
@@ -208,56 +214,177 @@ class _Model:
             "died": died, "death_day": np.where(died, dday, np.nan), "pf0": s["pf0"], "pf7": s["pf7"],
         }
 
-    def statistics(self, c, block: str) -> dict:
-        """The claims of one block ("oxygen": all but hospital stay; "stay": hospital stay) that the
-        course must meet, computed for a batch with the batched statistics."""
+    def statistics(self, c, block: str, arms=ARMS) -> dict:
+        """The claims of one block ("oxygen": the course but hospital stay; "stay": hospital stay;
+        "pf": day-7 PaO2/FiO2) about any of `arms`, computed for a batch with the batched statistics."""
         m, p = self.in_msc, ~self.in_msc
         if block == "pf":
             change = np.where(c["who7"] < 7, c["pf7"] - c["pf0"], np.nan)
-            return {
-                "pf_change_day7.msc.mean": np.nanmean(change[:, m], 1),
-                "pf_change_day7.placebo.mean": np.nanmean(change[:, p], 1),
-                "pf_change_day7.both.p": st.welch_p_batch(change[:, m], change[:, p]),
+            claims = {
+                "pf_change_day7.msc.mean": lambda: np.nanmean(change[:, m], 1),
+                "pf_change_day7.placebo.mean": lambda: np.nanmean(change[:, p], 1),
+                "pf_change_day7.both.p": lambda: st.welch_p_batch(change[:, m], change[:, p]),
             }
-        if block == "stay":
-            return {
-                "hospital_stay.msc.median": np.median(c["hospital_days"][:, m], 1),
-                "hospital_stay.placebo.median": np.median(c["hospital_days"][:, p], 1),
-                "hospital_stay.both.p": st.mann_whitney_p_batch(c["hospital_days"][:, m], c["hospital_days"][:, p]),
+        elif block == "stay":
+            stays = c["hospital_days"]
+            claims = {
+                "hospital_stay.msc.median": lambda: np.median(stays[:, m], 1),
+                "hospital_stay.placebo.median": lambda: np.median(stays[:, p], 1),
+                "hospital_stay.both.p": lambda: st.mann_whitney_p_batch(stays[:, m], stays[:, p]),
             }
-        ofd = secondary.oxygen_free_days(c["o2_days"], c["o2_event"], c["died"], c["death_day"])
-        dead = secondary.deaths_by(c["died"], c["death_day"])
-        n = self.n
-        return {
-            "who_improved_day7.msc.n": c["improved"][:, m].sum(1),
-            "who_improved_day7.placebo.n": c["improved"][:, p].sum(1),
-            "o2_discontinuation.msc.median": st.km_median_batch(c["o2_days"][:, m], c["o2_event"][:, m]),
-            "o2_discontinuation.placebo.median": st.km_median_batch(c["o2_days"][:, p], c["o2_event"][:, p]),
-            "o2_discontinuation.both.p": st.logrank_p_batch(c["o2_days"][:, m], c["o2_event"][:, m],
-                                                            c["o2_days"][:, p], c["o2_event"][:, p]),
-            "o2_free_days_28.both.p": st.mann_whitney_p_batch(ofd[:, m], ofd[:, p]),
-            "mortality_day28.both.p": st.fisher_p_batch(dead[:, m].sum(1), n, dead[:, p].sum(1), n),
-        }
+        else:
+            days, event = c["o2_days"], c["o2_event"]
+            ofd = secondary.oxygen_free_days(days, event, c["died"], c["death_day"])
+            dead = secondary.deaths_by(c["died"], c["death_day"])
+            claims = {
+                "who_improved_day7.msc.n": lambda: c["improved"][:, m].sum(1),
+                "who_improved_day7.placebo.n": lambda: c["improved"][:, p].sum(1),
+                "o2_discontinuation.msc.median": lambda: st.km_median_batch(days[:, m], event[:, m]),
+                "o2_discontinuation.placebo.median": lambda: st.km_median_batch(days[:, p], event[:, p]),
+                "o2_discontinuation.both.p": lambda: st.logrank_p_batch(days[:, m], event[:, m],
+                                                                        days[:, p], event[:, p]),
+                "o2_free_days_28.both.p": lambda: st.mann_whitney_p_batch(ofd[:, m], ofd[:, p]),
+                "mortality_day28.both.p": lambda: st.fisher_p_batch(dead[:, m].sum(1), self.n,
+                                                                    dead[:, p].sum(1), self.n),
+            }
+        return {claim_id: value() for claim_id, value in claims.items() if claim_id.split(".")[1] in arms}
 
-    def distance(self, s, blocks=("oxygen", "stay", "pf")) -> np.ndarray:
-        """0 for a course meeting every claim of `blocks`; otherwise how far its statistics are from them."""
+    def meets(self, statistics: dict) -> np.ndarray:
+        """Whether each row meets every claim in `statistics`."""
+        ok = True
+        for claim_id, values in statistics.items():
+            relation, value, decimals, _ = self.targets[claim_id]
+            ok = ok & holds(relation, value, decimals, values)
+        return np.asarray(ok)
+
+    def early_discharge(self, c) -> np.ndarray:
+        """Patients discharged alive before the earliest discharge day, per row and patient."""
+        return ~c["died"] & (c["hospital_days"] < int(self.p["discharge_min_day"]))
+
+    def valid(self, s) -> np.ndarray:
+        """Whether each dataset meets every claim and has every value inside the model's ranges."""
         c = self.course(s)
-        total = np.zeros(len(s["t"]))
-        for block in blocks:
-            for claim_id, values in self.statistics(c, block).items():
-                relation, value, decimals, is_p = self.targets[claim_id]
-                ok = holds(relation, value, decimals, values)
-                if is_p:
-                    gap = np.abs(np.log(np.maximum(values, 1e-300)) - np.log(value))
-                else:
-                    gap = np.abs(values - value)
-                total += np.where(ok, 0.0, 1.0 + np.nan_to_num(gap, nan=10.0))
-        if "stay" in blocks:
-            total += (~c["died"] & (c["hospital_days"] < int(self.p["discharge_min_day"]))).sum(1)
-        if "pf" in blocks:  # values outside their prior's range
-            x = np.clip(s["pf7"], 0, PF_MAX).astype(int)
-            total += np.isinf(self.pf_log_prior[c["who7"], x]).sum(1)
-        return total
+        ok = ~self.early_discharge(c).any(1) & np.isfinite(self.log_prior_pf7(s))
+        for block in ("oxygen", "stay", "pf"):
+            ok &= self.meets(self.statistics(c, block))
+        return ok
+
+    def pf_sums(self, arm: str, measured):
+        """For `measured` patients of an arm ("msc" or "placebo") with a day-7 value: the smallest
+        and largest whole-number sums of PaO2/FiO2 changes whose mean prints as the published one."""
+        _, value, decimals, _ = self.targets[f"pf_change_day7.{arm}.mean"]
+        half = 0.5 * 10.0 ** -decimals * (1 + 1e-9)
+        return np.ceil(measured * (value - half)).astype(int), np.floor(measured * (value + half)).astype(int)
+
+
+def _courses(model: _Model, rng) -> dict:
+    """Oxygen courses (baseline, death, the day oxygen stops; a discharge gap drawn too) meeting
+    every claim about them, by rejection from the prior: arms of patients are drawn independently
+    and kept if they meet their own claims (median days to stopping oxygen, patients improved), then
+    random pairs of kept arms are kept if they meet the claims comparing arms (log-rank, oxygen-free
+    days, mortality) and leave a whole-number sum of PaO2/FiO2 changes that prints as each arm's mean."""
+    n = model.n
+    draws = model.draw(rng, (ARM_DRAWS, 2 * n))
+    c = model.course(draws)
+    msc, placebo = (np.flatnonzero(model.meets(model.statistics(c, "oxygen", (arm,)))) for arm in ("msc", "placebo"))
+    if not len(msc) or not len(placebo):
+        return {k: v[:0] for k, v in draws.items()}
+    i, j = rng.choice(msc, ARM_PAIRS), rng.choice(placebo, ARM_PAIRS)
+    pairs = {k: np.c_[v[i, :n], v[j, n:]] for k, v in draws.items()}
+    c = model.course(pairs)
+    keep = model.meets(model.statistics(c, "oxygen"))
+    for arm, in_arm in zip(("msc", "placebo"), (model.in_msc, ~model.in_msc)):
+        measured = (c["who7"][:, in_arm] < 7).sum(1)
+        low, high = model.pf_sums(arm, measured)
+        keep &= (measured > 0) & (low <= high)
+    return {k: v[keep] for k, v in pairs.items()}
+
+
+def _discharges(model: _Model, course: dict, rng) -> np.ndarray:
+    """Discharge gaps for one oxygen course (arrays of one row) meeting the claims about hospital
+    stay, by rejection from the prior: DISCHARGE_DRAWS gap vectors per arm, kept if the arm's median
+    stay prints as published and nobody goes home too early; then every pair of kept vectors whose
+    rank test prints as published. Returns the gaps of those pairs, one row each."""
+    n, m = model.n, model.in_msc
+    gaps = model.discharge(rng, (DISCHARGE_DRAWS, 2 * n))["gap"]
+    c = model.course(course | {"gap": gaps})  # the course's row broadcast against every gap vector
+    early = model.early_discharge(c)
+    msc, placebo = (np.flatnonzero(model.meets(model.statistics(c, "stay", (arm,))) & ~early[:, columns].any(1))
+                    for arm, columns in (("msc", m), ("placebo", ~m)))
+    stays = c["hospital_days"]
+    p = st.mann_whitney_p_pairs(stays[msc][:, m], stays[placebo][:, ~m])
+    i, j = np.nonzero(model.meets({"hospital_stay.both.p": p}))
+    return np.c_[gaps[msc[i], :n], gaps[placebo[j], n:]]
+
+
+def _day7_pf(model: _Model, course: dict, rng) -> tuple[np.ndarray, float]:
+    """Day-7 PaO2/FiO2 for one course (arrays of one row) from the prior conditioned on the claims
+    about it, by rejection: PF_DRAWS candidates, each patient's value drawn from the prior tilted by
+    exp(tilt * value), each arm's tilt chosen so that the expected changes add up to the published
+    mean (on the values meeting that mean the tilt is a constant factor, so the conditioned
+    distribution is the prior's); the arm's last patient measured is then set so that the changes
+    sum to a whole number printing as the mean (one such sum at random if several do) and kept with
+    chance proportional to its tilted prior, times exp(-tilt * sum). A candidate is kept when both
+    arms' are and the Welch test is not significant. Returns the kept candidates, one row each, and
+    the log of an unbiased estimate of the prior probability that the course's day-7 values meet
+    the claims (the kept fraction, undone for the tilt)."""
+    who7, pf0 = model.course(course)["who7"][0], course["pf0"][0]
+    x = np.arange(PF_MAX + 1)
+    arms = []
+    tilt = np.zeros(len(who7))
+    for arm, in_arm in zip(("msc", "placebo"), (model.in_msc, ~model.in_msc)):
+        measured = np.flatnonzero(in_arm & (who7 < 7))
+        low, high = model.pf_sums(arm, len(measured))
+        expected = model.pf_tilted_means[who7[measured]].sum(0) - pf0[measured].sum()
+        tilt[measured] = PF_TILTS[np.abs(expected - (low + high) / 2).argmin()]
+        arms.append((measured, low, high))
+    log_q = model.pf_log_prior[who7] + tilt[:, None] * x  # (patient, value), before normalising
+    log_norm = np.logaddexp.reduce(log_q, 1)
+    log_q -= log_norm[:, None]
+    cdf = np.exp(log_q).cumsum(1)
+    u = rng.random((PF_DRAWS, len(who7)))
+    pf7 = np.stack([np.searchsorted(cdf[j], u[:, j] * cdf[j, -1], side="right") for j in range(len(who7))], 1)
+    keep, log_weight = np.ones(PF_DRAWS, bool), 0.0
+    for measured, low, high in arms:
+        *others, last = measured
+        total = rng.integers(low, high + 1, PF_DRAWS)
+        pf7[:, last] = pf0[last] + total - (pf7[:, others] - pf0[others]).sum(1)
+        value = np.clip(pf7[:, last], 0, PF_MAX)
+        lam = tilt[last]
+        log_bound = log_q[last].max() - min(lam * low, lam * high)  # the largest q_last * exp(-tilt * sum)
+        log_accept = log_q[last, value] - lam * total - log_bound
+        keep &= (value == pf7[:, last]) & (np.log(rng.random(PF_DRAWS)) < log_accept)
+        log_weight += log_norm[measured].sum() + np.log(high - low + 1) + log_bound - lam * pf0[measured].sum()
+    keep &= model.meets(model.statistics(model.course(course | {"pf7": pf7}), "pf"))
+    with np.errstate(divide="ignore"):  # nothing kept: weight 0
+        return pf7[keep].astype(float), log_weight + np.log(keep.mean())
+
+
+def _starts(model: _Model, chains: int, rng) -> dict:
+    """Start states for `chains` chains, each meeting every claim: oxygen courses from _courses,
+    in rounds, each with the discharge gaps (_discharges) and day-7 PaO2/FiO2 (_day7_pf) found for
+    it, until min(chains, START_COURSES) courses have both. Each chain takes a course with chance
+    proportional to its estimated probability of meeting the claims about stays and day 7 (gap
+    pairs found, times _day7_pf's estimate), then one of its gaps and day-7 values at random."""
+    found, needed = [], min(chains, START_COURSES)
+    for _ in range(MAX_ROUNDS):
+        courses = _courses(model, rng)
+        for row in range(len(courses["t"])):
+            course = {k: v[row:row + 1] for k, v in courses.items()}
+            gaps = _discharges(model, course, rng)
+            if not len(gaps):
+                continue
+            pf7, log_weight = _day7_pf(model, course, rng)
+            if len(pf7):
+                found.append((course, gaps, pf7, np.log(len(gaps)) + log_weight))
+            if len(found) == needed:
+                weight = np.exp(np.array([f[3] for f in found]) - max(f[3] for f in found))
+                pick = rng.choice(len(found), chains, p=weight / weight.sum())
+                state = {k: np.concatenate([found[i][0][k] for i in pick]) for k in course}
+                state["gap"] = np.stack([found[i][1][rng.integers(len(found[i][1]))] for i in pick])
+                state["pf7"] = np.stack([found[i][2][rng.integers(len(found[i][2]))] for i in pick])
+                return state
+    raise RuntimeError(f"no dataset meeting every claim in {MAX_ROUNDS} rounds")
 
 
 def _discharge_move(model: _Model, state: dict, patient: np.ndarray, rng) -> tuple[dict, np.ndarray]:
@@ -286,68 +413,33 @@ def _discharge_move(model: _Model, state: dict, patient: np.ndarray, rng) -> tup
     return proposal, log_ratio
 
 
-def _propose(model: _Model, state: dict, searching: np.ndarray, rng) -> tuple[dict, np.ndarray]:
-    """One move per chain: redraw a patient's baseline (group 0, their day-7 PaO2/FiO2 shifted with
+def _propose(model: _Model, state: dict, rng) -> tuple[dict, np.ndarray]:
+    """One move per chain: redraw a patient's baseline (move 0, their day-7 PaO2/FiO2 shifted with
     it so that their change stays) or oxygen course (1) from the model, or their discharge gap
     (2-3, see _discharge_move), or shift the day-7 PaO2/FiO2 of two patients of an arm in opposite
-    directions (6: the arm's mean change stays); searching chains may also take a small step in the
-    oxygen day (4), the gap (5) or one day-7 PaO2/FiO2 (7), moves used only to find valid datasets.
-    Returns the proposal and the log Metropolis–Hastings ratio of the moves of valid chains."""
+    directions (4: the arm's mean change stays). Returns the proposal and the log
+    Metropolis–Hastings ratio."""
     chains, size = state["t"].shape
     rows = np.arange(chains)
     patient = rng.integers(0, size, chains)
     proposal, log_ratio = _discharge_move(model, state, patient, rng)
-    group = np.where(searching, rng.integers(0, 8, chains), rng.choice([0, 1, 2, 3, 6], chains))
+    move = rng.integers(0, 5, chains)
     for g, name in enumerate(("baseline", "oxygen")):
-        chosen = group == g
+        chosen = move == g
         for k, v in getattr(model, name)(rng, (chains, size)).items():
             proposal[k][rows[chosen], patient[chosen]] = v[rows[chosen], patient[chosen]]
     at = (rows, patient)
-    proposal["pf7"][at] += np.where(group == 0, proposal["pf0"][at] - state["pf0"][at], 0)
-    for g, key, low, high in ((4, "t", int(model.p["o2_min_days"]), MAX_DAY),
-                              (5, "gap", *_range(model.p["discharge_gap"])), (7, "pf7", 0, PF_MAX)):
-        chosen = rows[group == g]
-        nudge = rng.choice({"t": [-2, -1, 1, 2], "gap": [-1, 1], "pf7": [-10, -3, -1, 1, 3, 10]}[key], len(chosen))
-        proposal[key][chosen, patient[chosen]] = np.clip(state[key][chosen, patient[chosen]] + nudge, low, high)
+    proposal["pf7"][at] += np.where(move == 0, proposal["pf0"][at] - state["pf0"][at], 0)
     n = model.n
     partner = (patient // n) * n + (patient % n + rng.integers(1, n, chains)) % n  # another patient, same arm
-    shift = np.where(group == 6, rng.integers(1, PF_STEP + 1, chains) * rng.choice([-1, 1], chains), 0)
+    shift = np.where(move == 4, rng.integers(1, PF_STEP + 1, chains) * rng.choice([-1, 1], chains), 0)
     proposal["pf7"][at] += shift
     proposal["pf7"][rows, partner] -= shift
-    not_discharge = (group < 2) | (group >= 4)
-    proposal["gap"][not_discharge] = state["gap"][not_discharge]
-    log_ratio = np.where((group == 2) | (group == 3), log_ratio, 0.0)
-    with np.errstate(invalid="ignore"):  # searching chains may start outside the prior's range
+    discharge = (move == 2) | (move == 3)
+    proposal["gap"][~discharge] = state["gap"][~discharge]
+    log_ratio = np.where(discharge, log_ratio, 0.0)
+    with np.errstate(invalid="ignore"):  # a proposal outside the day-7 range has log prior -inf
         return proposal, log_ratio + model.log_prior_pf7(proposal) - model.log_prior_pf7(state)
-
-
-def _search(model: _Model, chains: int, rng) -> dict:
-    """States of `chains` chains that all meet every claim, found first for the course's claims,
-    then for all (the day-7 PaO2/FiO2 claims are quick to meet once the course is fixed). A chain
-    keeps a move that brings its statistics no further from the published ones (a worse one with
-    chance exp(-increase / TEMPERATURE)); every RESTART_EVERY steps, chains still searching restart
-    from chains that have found a valid state."""
-    state = model.draw(rng, (chains, 2 * model.n))
-    for blocks in (("oxygen", "stay"), ("oxygen", "stay", "pf")):
-        distance = model.distance(state, blocks)
-        step = 0
-        while (distance > 0).any():
-            proposal, _ = _propose(model, state, distance > 0, rng)
-            new = model.distance(proposal, blocks)
-            accept = (distance > 0) & ((new <= distance) | (rng.random(chains) < np.exp((distance - new) / TEMPERATURE)))
-            for k in state:
-                state[k][accept] = proposal[k][accept]
-            distance = np.where(accept, new, distance)
-            step += 1
-            if step % RESTART_EVERY == 0 and (distance == 0).any():
-                stuck = np.flatnonzero(distance > 0)
-                source = rng.choice(np.flatnonzero(distance == 0), len(stuck))
-                for k in state:
-                    state[k][stuck] = state[k][source]
-                distance[stuck] = 0
-            if step >= MAX_SEARCH:
-                raise RuntimeError("no chain found a dataset meeting every claim")
-    return state
 
 
 def _walk(model: _Model, state: dict, steps: int, rng) -> dict:
@@ -355,20 +447,18 @@ def _walk(model: _Model, state: dict, steps: int, rng) -> dict:
     every claim still holds, so the model restricted to the claims is their stationary distribution."""
     chains = len(state["t"])
     for _ in range(steps):
-        proposal, log_ratio = _propose(model, state, np.zeros(chains, bool), rng)
+        proposal, log_ratio = _propose(model, state, rng)
         accept = np.log(rng.random(chains)) < log_ratio
         rows = np.flatnonzero(accept)  # only moves the ratio accepts need their claims checked
-        accept[rows] = model.distance({k: v[rows] for k, v in proposal.items()}) == 0
+        accept[rows] = model.valid({k: v[rows] for k, v in proposal.items()})
         for k in state:
             state[k][accept] = proposal[k][accept]
     return state
 
 
 def _chains(model: _Model, chains: int, rng) -> dict:
-    """Search with SEARCH_CHAINS chains, start `chains` chains from their valid states, walk BURN_IN steps."""
-    found = _search(model, SEARCH_CHAINS, rng)
-    start = rng.choice(SEARCH_CHAINS, chains, replace=chains > SEARCH_CHAINS)
-    return _walk(model, {k: v[start] for k, v in found.items()}, BURN_IN, rng)
+    """Start states (_starts), each chain then walking BURN_IN steps."""
+    return _walk(model, _starts(model, chains, rng), BURN_IN, rng)
 
 
 def sample(n: int, seed: int = DEFAULT_SEED, **overrides) -> Batch:
