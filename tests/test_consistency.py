@@ -1,6 +1,7 @@
 """The abstract's internal checks, each against an independent computation."""
 import itertools
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -29,9 +30,14 @@ def test_grim_worked_example():
 @settings(max_examples=60, deadline=None)
 @given(n=st.integers(1, 40), mean=st.integers(0, 999).map(lambda m: m / 100))
 def test_grim_matches_brute_force(n, mean):
-    # Every total from 0 to 10 n, rounded by Python's own formatting, either way for a half.
-    printed = {f"{t / n:.2f}" for t in range(0, 10 * n + 1)} | {
-        f"{math.floor(t / n * 100 + 0.5) / 100:.2f}" for t in range(0, 10 * n + 1)}
+    # Every mean of a total from 0 to 10 n, in exact fractions, rounded to two decimals to the
+    # nearest, or either way when it is exactly half way (2.725 may print as 2.72 or 2.73).
+    printed = set()
+    for t in range(0, 10 * n + 1):
+        scaled = Fraction(t, n) * 100
+        nearest = {math.floor(scaled), math.ceil(scaled)} if scaled - math.floor(scaled) == Fraction(1, 2) \
+            else {round(scaled)}
+        printed |= {f"{k / 100:.2f}" for k in nearest}
     assert grim_consistent(mean, n, 2) is (f"{mean:.2f}" in printed)
 
 
