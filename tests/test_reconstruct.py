@@ -107,3 +107,12 @@ def test_day7_construction_is_the_prior_conditioned_on_the_claims():
     measured = who7 < 7
     sd = plain[:, measured].std(0) / np.sqrt(len(plain)) + kept[:, measured].std(0) / np.sqrt(len(kept))
     assert (np.abs(plain[:, measured].mean(0) - kept[:, measured].mean(0)) < 4 * sd).all()
+
+
+def test_discharge_gaps_stay_inside_the_assumed_range():
+    # The walk's moves that keep a patient's stay must not push the gap outside the prior.
+    from covidat.reconstruct import ASSUMPTIONS
+    low, high = map(int, ASSUMPTIONS["discharge_gap"][0].split("-"))
+    alive = BATCH.columns["died"] == 0
+    gap = (BATCH.columns["hospital_days"] - BATCH.columns["o2_days"])[alive]
+    assert gap.min() >= low and gap.max() <= high

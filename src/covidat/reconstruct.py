@@ -417,18 +417,20 @@ def _propose(model: _Model, state: dict, rng) -> tuple[dict, np.ndarray]:
     """One move per chain: redraw a patient's baseline (move 0, their day-7 PaO2/FiO2 shifted with
     it so that their change stays) or oxygen course (1) from the model, or their discharge gap
     (2-3, see _discharge_move), or shift the day-7 PaO2/FiO2 of two patients of an arm in opposite
-    directions (4: the arm's mean change stays). Returns the proposal and the log
-    Metropolis–Hastings ratio."""
+    directions (4: the arm's mean change stays), or redraw the day oxygen stops from the model
+    with the gap that keeps their stay (5: the published stay claims need exact ties, which a
+    new stay rarely keeps). Returns the proposal and the log Metropolis–Hastings ratio."""
     chains, size = state["t"].shape
     rows = np.arange(chains)
     patient = rng.integers(0, size, chains)
     proposal, log_ratio = _discharge_move(model, state, patient, rng)
-    move = rng.integers(0, 5, chains)
-    for g, name in enumerate(("baseline", "oxygen")):
-        chosen = move == g
-        for k, v in getattr(model, name)(rng, (chains, size)).items():
-            proposal[k][rows[chosen], patient[chosen]] = v[rows[chosen], patient[chosen]]
+    move = rng.integers(0, 6, chains)
     at = (rows, patient)
+    fresh = {name: getattr(model, name)(rng, (chains, size)) for name in ("baseline", "oxygen")}
+    for g, name in enumerate(fresh):
+        chosen = (rows[move == g], patient[move == g])
+        for k, v in fresh[name].items():
+            proposal[k][chosen] = v[chosen]
     proposal["pf7"][at] += np.where(move == 0, proposal["pf0"][at] - state["pf0"][at], 0)
     n = model.n
     partner = (patient // n) * n + (patient % n + rng.integers(1, n, chains)) % n  # another patient, same arm
@@ -438,6 +440,13 @@ def _propose(model: _Model, state: dict, rng) -> tuple[dict, np.ndarray]:
     discharge = (move == 2) | (move == 3)
     proposal["gap"][~discharge] = state["gap"][~discharge]
     log_ratio = np.where(discharge, log_ratio, 0.0)
+    # Move 5: proposing t from the model, the ratio is the gap's prior (uniform) after against before.
+    same_stay = (rows[move == 5], patient[move == 5])
+    proposal["t"][same_stay] = fresh["oxygen"]["t"][same_stay]
+    proposal["gap"][same_stay] = state["t"][same_stay] + state["gap"][same_stay] - proposal["t"][same_stay]
+    low, high = _range(model.p["discharge_gap"])
+    gap = proposal["gap"][at]
+    log_ratio = np.where((move == 5) & ((gap < low) | (gap > high)), -np.inf, log_ratio)
     with np.errstate(invalid="ignore"):  # a proposal outside the day-7 range has log prior -inf
         return proposal, log_ratio + model.log_prior_pf7(proposal) - model.log_prior_pf7(state)
 
