@@ -149,8 +149,7 @@ class _Model:
     def __init__(self, params: dict, claims: pd.DataFrame):
         self.p = params
         self.claims = claims.set_index("claim_id")
-        self.targets = {i: (c.relation, float(c.value), int(c.decimals), c.statistic == "p")
-                        for i, c in self.claims.iterrows()}
+        self.targets = {i: (c.relation, float(c.value), int(c.decimals)) for i, c in self.claims.iterrows()}
         n = int(params["arm_size"])
         self.n = n
         self.in_msc = np.r_[np.ones(n, bool), np.zeros(n, bool)]
@@ -253,7 +252,7 @@ class _Model:
         """Whether each row meets every claim in `statistics`."""
         ok = True
         for claim_id, values in statistics.items():
-            relation, value, decimals, _ = self.targets[claim_id]
+            relation, value, decimals = self.targets[claim_id]
             ok = ok & holds(relation, value, decimals, values)
         return np.asarray(ok)
 
@@ -272,7 +271,7 @@ class _Model:
     def pf_sums(self, arm: str, measured):
         """For `measured` patients of an arm ("msc" or "placebo") with a day-7 value: the smallest
         and largest whole-number sums of PaO2/FiO2 changes whose mean prints as the published one."""
-        _, value, decimals, _ = self.targets[f"pf_change_day7.{arm}.mean"]
+        _, value, decimals = self.targets[f"pf_change_day7.{arm}.mean"]
         half = 0.5 * 10.0 ** -decimals * (1 + 1e-9)
         return np.ceil(measured * (value - half)).astype(int), np.floor(measured * (value + half)).astype(int)
 
