@@ -8,16 +8,22 @@
   and an unchanged book is not executed again.
 - Notebooks missing from that cache are executed in parallel (jupyter-cache's local-parallel
   executor, one process per core) before Sphinx reads them; Sphinx then finds them all cached.
+- Chapters that sample the reconstruction's model and never read the build's dataset (MODEL_ONLY)
+  are cached by library and data/ alone and copied into each dataset's cache, so building from
+  another dataset does not run them again.
 - Every page carries a banner naming the dataset and whether it is the book's reconstruction.
 """
 import hashlib
 import logging
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from html import escape
 from pathlib import Path
 
+import nbformat
 from jupyter_cache import get_cache
+from jupyter_cache.base import CacheBundleIn
 from jupyter_cache.executors import load_executor
 from sphinx.errors import ConfigError
 
@@ -26,14 +32,17 @@ from covidat.data import DataError, Dataset, data_dir, load_dataset
 
 CACHES_KEPT = 4  # fingerprinted caches kept side by side (say, the reconstruction and three others)
 SCORECARD = "chapters/16_scorecard"
+MODEL_ONLY = ("chapters/12_pinned_down",)  # pages that draw from the model, whatever the dataset
 
 
-def fingerprint(dataset: Dataset) -> str:
+def fingerprint(dataset: Dataset | None) -> str:
     """Hash of everything an executed page depends on besides its own code: the dataset (name
-    and files), the project's data/ and the covidat library."""
-    files = sorted(dataset.directory.glob("*.csv")) + sorted((ROOT / "data").rglob("*.csv"))
-    files += sorted((ROOT / "src" / "covidat").rglob("*.py"))
-    digest = hashlib.sha256(dataset.name.encode())
+    and files; None for MODEL_ONLY pages), the project's data/ and the covidat library."""
+    files = sorted((ROOT / "data").rglob("*.csv")) + sorted((ROOT / "src" / "covidat").rglob("*.py"))
+    digest = hashlib.sha256()
+    if dataset is not None:
+        files = sorted(dataset.directory.glob("*.csv")) + files
+        digest.update(dataset.name.encode())
     for path in files:
         digest.update(str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name).encode())
         digest.update(path.read_bytes())
@@ -53,6 +62,25 @@ def execute_into_cache(notebooks: list[Path], cache_path: Path, timeout: int) ->
     return result.excepted + result.errored
 
 
+def copy_cached(notebooks: list[Path], source: Path, target: Path) -> None:
+    """Copy the executed versions of `notebooks` cached in `source` into the cache `target`
+    (a notebook that failed to execute is not there: the build runs it and reports why)."""
+    source_cache, target_cache = get_cache(str(source)), get_cache(str(target))
+    for path in notebooks:
+        notebook = nbformat.read(path, as_version=4)
+        try:
+            target_cache.match_cache_notebook(notebook)
+            continue
+        except KeyError:
+            pass
+        try:
+            bundle = source_cache.get_cache_bundle(source_cache.match_cache_notebook(notebook).pk)
+        except KeyError:
+            continue
+        target_cache.cache_notebook_bundle(CacheBundleIn(bundle.nb, bundle.record.uri, artifacts=bundle.artifacts),
+                                           check_validity=False)
+
+
 def banner(dataset: Dataset, scorecard_url: str | None) -> str:
     """One line of HTML for the top of every page."""
     name = f"<strong>{escape(dataset.name)}</strong>"
@@ -67,10 +95,10 @@ def banner(dataset: Dataset, scorecard_url: str | None) -> str:
     return text
 
 
-def _prune(caches: Path, current: Path) -> None:
-    others = sorted((p for p in caches.glob("*") if p.is_dir() and p != current),
+def _prune(caches: Path, kept: set[Path]) -> None:
+    others = sorted((p for p in caches.glob("*") if p.is_dir() and p not in kept),
                     key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in others[CACHES_KEPT - 1:]:
+    for stale in others[max(CACHES_KEPT - len(kept), 0):]:
         shutil.rmtree(stale, ignore_errors=True)
 
 
@@ -84,9 +112,11 @@ def _configure(app, config):
         raise ConfigError(f"the dataset breaks the data contract: {error}") from None
     caches = Path(config.nb_execution_cache_path or Path(app.outdir).parent / ".jupyter_cache").resolve()
     current = caches / fingerprint(app.covidat_dataset)
-    current.mkdir(parents=True, exist_ok=True)
-    os.utime(current)
-    _prune(caches, current)
+    app.covidat_model_cache = caches / f"model-{fingerprint(None)}"
+    for cache in (current, app.covidat_model_cache):
+        cache.mkdir(parents=True, exist_ok=True)
+        os.utime(cache)
+    _prune(caches, {current, app.covidat_model_cache})
     config.nb_execution_cache_path = str(current)
 
 
@@ -94,9 +124,16 @@ def _execute_in_parallel(app, env, docnames):
     config = env.mystnb_config
     if config.execution_mode != "cache":
         return
-    notebooks = [Path(env.doc2path(d)) for d in sorted(docnames) if env.doc2path(d).endswith(".ipynb")]
-    if notebooks:
-        execute_into_cache(notebooks, Path(config.execution_cache_path), config.execution_timeout)
+    notebooks = {d: Path(env.doc2path(d)) for d in sorted(docnames) if env.doc2path(d).endswith(".ipynb")}
+    model_only = [path for d, path in notebooks.items() if d in MODEL_ONLY]
+    others = [path for d, path in notebooks.items() if d not in MODEL_ONLY]
+    current = Path(config.execution_cache_path)
+    with ThreadPoolExecutor() as pool:  # the two caches side by side, each executing in parallel
+        runs = [pool.submit(execute_into_cache, group, cache, config.execution_timeout)
+                for group, cache in ((model_only, app.covidat_model_cache), (others, current)) if group]
+    for run in runs:
+        run.result()  # an executor that crashed stops the build here; a failing notebook does not
+    copy_cached(model_only, app.covidat_model_cache, current)
 
 
 def _announce_dataset(app, pagename, templatename, context, doctree):
