@@ -62,21 +62,24 @@ def execute_into_cache(notebooks: list[Path], cache_path: Path, timeout: int) ->
     return result.excepted + result.errored
 
 
+def _record(cache, notebook):
+    """The cache's record of this notebook's current code, or None."""
+    try:
+        return cache.match_cache_notebook(notebook)
+    except KeyError:
+        return None
+
+
 def copy_cached(notebooks: list[Path], source: Path, target: Path) -> None:
     """Copy the executed versions of `notebooks` cached in `source` into the cache `target`
     (a notebook that failed to execute is not there: the build runs it and reports why)."""
     source_cache, target_cache = get_cache(str(source)), get_cache(str(target))
     for path in notebooks:
         notebook = nbformat.read(path, as_version=4)
-        try:
-            target_cache.match_cache_notebook(notebook)
+        record = _record(source_cache, notebook)
+        if record is None or _record(target_cache, notebook) is not None:
             continue
-        except KeyError:
-            pass
-        try:
-            bundle = source_cache.get_cache_bundle(source_cache.match_cache_notebook(notebook).pk)
-        except KeyError:
-            continue
+        bundle = source_cache.get_cache_bundle(record.pk)
         target_cache.cache_notebook_bundle(CacheBundleIn(bundle.nb, bundle.record.uri, artifacts=bundle.artifacts),
                                            check_validity=False)
 

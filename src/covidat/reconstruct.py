@@ -153,6 +153,7 @@ class _Model:
         n = int(params["arm_size"])
         self.n = n
         self.in_msc = np.r_[np.ones(n, bool), np.zeros(n, bool)]
+        self.arms = {"msc": self.in_msc, "placebo": ~self.in_msc}  # arm as claim ids name it -> its columns
         medians = [self.claims.loc[f"o2_discontinuation.{a}.median", "value"] for a in ("msc", "placebo")]
         self.o2_median = np.where(self.in_msc, medians[0], medians[1])
         # log prior of day-7 PaO2/FiO2 x (row: day-7 WHO score, column: x), -inf outside the range. A
@@ -285,14 +286,14 @@ def _courses(model: _Model, rng) -> dict:
     n = model.n
     draws = model.draw(rng, (ARM_DRAWS, 2 * n))
     c = model.course(draws)
-    msc, placebo = (np.flatnonzero(model.meets(model.statistics(c, "oxygen", (arm,)))) for arm in ("msc", "placebo"))
+    msc, placebo = (np.flatnonzero(model.meets(model.statistics(c, "oxygen", (arm,)))) for arm in model.arms)
     if not len(msc) or not len(placebo):
         return {k: v[:0] for k, v in draws.items()}
     i, j = rng.choice(msc, ARM_PAIRS), rng.choice(placebo, ARM_PAIRS)
     pairs = {k: np.c_[v[i, :n], v[j, n:]] for k, v in draws.items()}
     c = model.course(pairs)
     keep = model.meets(model.statistics(c, "oxygen"))
-    for arm, in_arm in zip(("msc", "placebo"), (model.in_msc, ~model.in_msc)):
+    for arm, in_arm in model.arms.items():
         measured = (c["who7"][:, in_arm] < 7).sum(1)
         low, high = model.pf_sums(arm, measured)
         keep &= (measured > 0) & (low <= high)
@@ -308,8 +309,8 @@ def _discharges(model: _Model, course: dict, rng) -> np.ndarray:
     gaps = model.discharge(rng, (DISCHARGE_DRAWS, 2 * n))["gap"]
     c = model.course(course | {"gap": gaps})  # the course's row broadcast against every gap vector
     early = model.early_discharge(c)
-    msc, placebo = (np.flatnonzero(model.meets(model.statistics(c, "stay", (arm,))) & ~early[:, columns].any(1))
-                    for arm, columns in (("msc", m), ("placebo", ~m)))
+    msc, placebo = (np.flatnonzero(model.meets(model.statistics(c, "stay", (arm,))) & ~early[:, in_arm].any(1))
+                    for arm, in_arm in model.arms.items())
     stays = c["hospital_days"]
     p = st.mann_whitney_p_pairs(stays[msc][:, m], stays[placebo][:, ~m])
     i, j = np.nonzero(model.meets({"hospital_stay.both.p": p}))
@@ -331,7 +332,7 @@ def _day7_pf(model: _Model, course: dict, rng) -> tuple[np.ndarray, float]:
     x = np.arange(PF_MAX + 1)
     arms = []
     tilt = np.zeros(len(who7))
-    for arm, in_arm in zip(("msc", "placebo"), (model.in_msc, ~model.in_msc)):
+    for arm, in_arm in model.arms.items():
         measured = np.flatnonzero(in_arm & (who7 < 7))
         low, high = model.pf_sums(arm, len(measured))
         expected = model.pf_tilted_means[who7[measured]].sum(0) - pf0[measured].sum()
@@ -379,7 +380,7 @@ def _starts(model: _Model, chains: int, rng) -> dict:
             if len(found) == needed:
                 weight = np.exp(np.array([f[3] for f in found]) - max(f[3] for f in found))
                 pick = rng.choice(len(found), chains, p=weight / weight.sum())
-                state = {k: np.concatenate([found[i][0][k] for i in pick]) for k in course}
+                state = {k: np.concatenate([f[0][k] for f in found])[pick] for k in course}
                 state["gap"] = np.stack([found[i][1][rng.integers(len(found[i][1]))] for i in pick])
                 state["pf7"] = np.stack([found[i][2][rng.integers(len(found[i][2]))] for i in pick])
                 return state
