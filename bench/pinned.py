@@ -1,15 +1,16 @@
 """Cost of the chapter 'What the abstract pins down'; prints numbers, asserts nothing.
 
-sample: covidat.reconstruct.sample(1000); values: covidat.pinned.values on it, per endpoint
+sample: covidat.reconstruction.sampler.sample(1000); values: covidat.reconstruction.pinned.values on it, per endpoint
 (batched results, then the endpoint on each dataset up to pinned.LIMITS); per call: one run
 of each endpoint on one dataset, the unit cost behind those limits.
 """
 import time
 
-from covidat import endpoints, pinned, reconstruct
+from covidat import endpoints
+from covidat.reconstruction import pinned, sampler
 
 start = time.perf_counter()
-batch = reconstruct.sample(1000)
+batch = sampler.sample(1000)
 print(f"sample(1000): {time.perf_counter() - start:.1f} s")
 frame = batch.frame(0)
 for name in dict.fromkeys(pinned.endpoint_of(rid) for rid in pinned.OPEN_RESULTS):

@@ -13,8 +13,8 @@ from statsmodels.stats.proportion import proportions_ztest
 
 from covidat.data import load_dataset
 from covidat.endpoints import logrank_p
-from covidat.next_trial import planning_inputs, scenarios
-from covidat.trial_simulation import mc_power, n_grid, smallest_n
+from covidat.planning.next_trial import planning_inputs, scenarios
+from covidat.planning.simulation import mc_power, n_grid, smallest_n
 
 SIMS, LOOP_SIMS = 2000, 50
 

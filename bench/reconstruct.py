@@ -8,10 +8,13 @@ import types
 
 import numpy as np
 
-from covidat import ROOT, coherence, pinned
-from covidat.claims import check, load_claims
+from covidat import ROOT
+from covidat.data import coherence
+from covidat.reconstruction import pinned
+from covidat.beyond.scorecard import check
+from covidat.data.claims import load_claims
 from covidat.data import PATIENT_COLUMNS
-from covidat.reconstruct import DEFAULT_SEED, reconstruct, sample
+from covidat.reconstruction.sampler import DEFAULT_SEED, reconstruct, sample
 
 PREVIOUS = "1b6716c"  # the Metropolis walk of e8b6f3d, with imports updated to the endpoints package
 

@@ -9,14 +9,17 @@ python -m covidat results --data DIR [--format F]  every estimate the book shows
 import argparse
 import sys
 
-from covidat import coherence, data, endpoints, reconstruct, scorecard
+from covidat.data import coherence
+from covidat import data, endpoints
+from covidat.reconstruction import sampler
+from covidat.beyond import scorecard
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m covidat")
     commands = parser.add_subparsers(dest="command", required=True)
     rec = commands.add_parser("reconstruct", help="write a reconstructed dataset")
-    rec.add_argument("--seed", type=int, default=reconstruct.DEFAULT_SEED)
+    rec.add_argument("--seed", type=int, default=sampler.DEFAULT_SEED)
     rec.add_argument("--out", required=True)
     chk = commands.add_parser("check", help="recompute every published claim from a dataset")
     chk.add_argument("--data", default=str(data.data_dir()))
@@ -26,7 +29,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "reconstruct":
-        reconstruct.write(reconstruct.reconstruct(args.seed), args.out)
+        sampler.write(sampler.reconstruct(args.seed), args.out)
         print(f"wrote {args.out}/patients.csv and assumptions.csv (seed {args.seed})")
         return 0
     try:

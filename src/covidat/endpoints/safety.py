@@ -8,6 +8,7 @@ import math
 import pandas as pd
 from scipy import stats
 
+from covidat.data.claims import load_claims
 from covidat.endpoints.result import EndpointResult
 
 LEVEL = 0.95
@@ -35,17 +36,17 @@ def patients_to_exclude(rate: float, level: float = LEVEL) -> int:
 
 def published_counts() -> dict[str, tuple[int, int]]:
     """Treatment-related serious adverse events and patients, per group the abstract covers."""
-    from covidat.claims import load_claims  # claims imports the endpoints package: import when called
-
     claims = load_claims().set_index("claim_id")["value"]
     events = int(claims["treatment_related_sae.both.n"])  # none in either arm, so none among MSC either
     return {"MSC": (events, int(claims["randomised.msc.n"])), "both": (events, int(claims["randomised.both.n"]))}
 
 
-def safety(patients: pd.DataFrame | None = None) -> EndpointResult:
-    """Bounds on the rate of treatment-related serious adverse events (patients are not used)."""
+def safety(patients: pd.DataFrame | None = None,
+           counts: dict[str, tuple[int, int]] | None = None) -> EndpointResult:
+    """Bounds on the rate of treatment-related serious adverse events from `counts` (group -> events,
+    patients; the published counts unless given). The patients are not used."""
     values, cis, methods = {}, {}, {}
-    for group, (events, n) in published_counts().items():
+    for group, (events, n) in (published_counts() if counts is None else counts).items():
         values[(group, "rate")] = events / n
         cis[(group, "rate")] = clopper_pearson(events, n)
         values[(group, "upper_one_sided")] = one_sided_upper(events, n)

@@ -5,6 +5,7 @@ reconstruction can test many candidate datasets at once); the scalar function th
 call is the batched one applied to a single row.
 """
 import functools
+import math
 
 import numpy as np
 from scipy import special, stats
@@ -157,3 +158,14 @@ def mann_whitney_variant_p_batch(a, b, exact: bool) -> np.ndarray:
     a, b = _rows(a, b)
     options = {"method": "exact"} if exact else {"method": "asymptotic", "use_continuity": False}
     return stats.mannwhitneyu(a, b, axis=1, **options).pvalue
+
+
+def min_sd_not_significant(difference: float, n_per_arm: int, alpha: float = 0.05) -> float:
+    """The smallest common within-arm SD for which a two-sided two-sample t-test of `difference`
+    (equal arms, equal SDs: Student's and Welch's t coincide) gives p >= alpha.
+
+    p >= alpha  <=>  |difference| / (SD * sqrt(2 / n)) <= t_{1 - alpha/2, 2n - 2}; any smaller SD
+    would have made the difference significant, so "not significant" means SD >= this bound.
+    """
+    t_crit = stats.t.ppf(1 - alpha / 2, 2 * n_per_arm - 2)
+    return abs(difference) / (t_crit * math.sqrt(2 / n_per_arm))

@@ -1,0 +1,36 @@
+import math
+
+import pandas as pd
+
+from covidat.beyond import effects
+from covidat.planning import next_trial
+from covidat.endpoints import RESULT_COLUMNS
+
+
+def test_effect_table_keeps_present_ids_in_order():
+    ids = ["hospital_stay.both.hodges_lehmann", "other.both.p", "pf_change_day7.both.mean_difference"]
+    frame = pd.DataFrame([{"result_id": rid, "value": i, "ci_low": i - 1, "ci_high": i + 1, "method": "m"}
+                          for i, rid in enumerate(ids)], columns=RESULT_COLUMNS)
+    table = effects.effect_table(frame)
+    assert list(table["result_id"]) == [ids[2], ids[0]]
+    assert list(table["value"]) == [2, 0]
+    assert set(table["provenance"]) <= set(effects.PROVENANCE)
+
+
+def test_pooled_sd_matches_numpy_on_a_small_table():
+    patients = pd.DataFrame({"arm": ["MSC"] * 3 + ["placebo"] * 3, "pf_day0": [0.0] * 6,
+                             "pf_day7": [1.0, 2.0, 6.0, 4.0, 4.0, math.nan]})
+    # arm variances 7 (2 dof) and 0 (1 dof): pooled variance 14 / 3
+    assert next_trial.pooled_change_sd(patients) == math.sqrt(14 / 3)
+
+
+def test_effect_chart_puts_ratios_in_one_log_panel_and_survives_an_empty_table():
+    frame = pd.DataFrame([{"result_id": rid, "value": 2.0, "ci_low": 1.0, "ci_high": 4.0, "method": "m"}
+                          for rid in effects.EFFECTS], columns=RESULT_COLUMNS)
+    spec = effects.effect_chart(effects.effect_table(frame), description="d").to_dict()
+    units = {e.unit for e in effects.EFFECTS.values()}
+    assert len(spec["vconcat"]) == len(units)
+    log_panels = [p for p in spec["vconcat"] if p["layer"][1]["encoding"]["x"].get("scale", {}).get("type") == "log"]
+    assert len(log_panels) == 1
+    empty = effects.effect_chart(effects.effect_table(frame.iloc[:0]), description="d").to_dict()
+    assert len(empty["vconcat"]) == 1

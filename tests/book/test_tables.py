@@ -1,0 +1,28 @@
+"""Reader tables (covidat.book.tables): labels replace ids, output is stable, wide tables stay reachable."""
+import pandas as pd
+
+from covidat.book import tables
+
+FRAME = pd.DataFrame({"msc_n": [10, 12], "pf_day0_range": ["100-200", "50-150"], "hidden": [1, 2]})
+
+
+def render(**kwargs):
+    return tables.table(FRAME, labels={"msc_n": "MSC patients", "pf_day0_range": "Baseline PaO2/FiO2 (mmHg)"},
+                        **kwargs).data
+
+
+def test_labels_replace_ids_and_unlabelled_columns_are_dropped():
+    html = render()
+    assert "MSC patients" in html and "Baseline PaO2/FiO2 (mmHg)" in html
+    assert "msc_n" not in html and "pf_day0_range" not in html and "hidden" not in html
+
+
+def test_output_is_identical_on_every_run():
+    assert render(caption="A") == render(caption="A")
+
+
+def test_scrollable_table_is_a_named_keyboard_reachable_region():
+    # axe-core's scrollable-region-focusable: a region that can scroll must take keyboard focus.
+    html = render(caption="Deaths by arm", notes=("A note.",))
+    assert 'role="region" aria-label="Deaths by arm" tabindex="0"' in html
+    assert '<p class="covidat-table-note">A note.</p>' in html

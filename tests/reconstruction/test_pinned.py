@@ -1,0 +1,161 @@
+"""The chapter 'What the abstract pins down': each summary re-derived independently on small batches."""
+import math
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from covidat import endpoints
+from covidat.reconstruction import pinned
+from covidat.data.claims import load_claims
+from covidat.data import PATIENT_COLUMNS, load_dataset
+from covidat.reconstruction.sampler import Batch
+
+
+def batch_of(frames: list[pd.DataFrame]) -> Batch:
+    """A batch of hand-made datasets, each with the arms in the order of the first."""
+    frames = [f.sort_values("arm", kind="stable").reset_index(drop=True) for f in frames]
+    columns = {c.name: np.stack([f[c.name].to_numpy(object if c.kind is str else float, na_value=np.nan)
+                                 for f in frames]) for c in PATIENT_COLUMNS}
+    return Batch(columns, frames[0]["arm"].to_numpy())
+
+
+@pytest.fixture(scope="module")
+def frames() -> list[pd.DataFrame]:
+    """The committed dataset and two variants: other day-7 values, other stays, one death."""
+    base = load_dataset().patients.sort_values("arm", kind="stable").reset_index(drop=True)
+    rng = np.random.default_rng(1)
+    wider = base.copy()
+    wider["pf_day7"] = wider["pf_day7"] + rng.integers(-40, 41, len(base))
+    wider.loc[0, "pf_day7"] = np.nan
+    died = base.copy()
+    died["hospital_days"] = rng.permutation(died["hospital_days"].to_numpy())
+    last = died.index[-1]
+    died.loc[last, ["died", "discharged", "death_day"]] = [1, 0, died.loc[last, "hospital_days"]]
+    return [base, wider, died]
+
+
+def welch_p_by_hand(a, b) -> float:
+    va, vb = np.var(a, ddof=1) / len(a), np.var(b, ddof=1) / len(b)
+    t = (np.mean(a) - np.mean(b)) / math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    return 2 * stats.t.sf(abs(t), df)
+
+
+def test_values_match_an_independent_welch_test_per_dataset(frames):
+    table = pinned.values(batch_of(frames))
+    assert len(table) == len(frames)
+    for i, f in enumerate(frames):
+        change = (f["pf_day7"] - f["pf_day0"]).groupby(f["arm"]).apply(lambda s: s.dropna().to_numpy())
+        assert table.loc[i, "pf_change_day7.both.p"] == pytest.approx(
+            welch_p_by_hand(change["MSC"], change["placebo"]), rel=1e-9)
+
+
+def test_every_produced_result_equals_the_endpoint_on_that_dataset(frames):
+    """Including the count-only endpoints, which run once per distinct pair of counts."""
+    batch = batch_of(frames)
+    table = pinned.values(batch)
+    ids = pinned.produced(pinned.OPEN_RESULTS, batch.frame(0))
+    assert "pf_change_day7.both.p" in ids
+    for i, f in enumerate(batch.frames()):
+        for rid in ids:
+            endpoint, arm, statistic = rid.split(".")
+            expected = endpoints.ENDPOINTS[endpoint](f).values[(arm, statistic)]  # every open result is "both"
+            assert table.loc[i, rid] == pytest.approx(expected, rel=1e-12)
+
+
+def test_pending_results_are_missing_not_invented(frames):
+    table = pinned.values(batch_of(frames), ["pf_change_day7.both.p", "no_such_endpoint.both.p",
+                                             "pf_change_day7.both.no_such_statistic"])
+    assert table["no_such_endpoint.both.p"].isna().all()
+    assert table["pf_change_day7.both.no_such_statistic"].isna().all()
+    assert pinned.produced(["no_such_endpoint.both.p"], frames[0]) == []
+
+
+def test_describe_counts_deaths_and_pools_the_within_arm_sd_by_hand(frames):
+    described = pinned.describe(batch_of(frames))
+    assert described["deaths"].tolist() == [int(f["died"].sum()) for f in frames]
+    for i, f in enumerate(frames):
+        sds = (f["pf_day7"] - f["pf_day0"]).groupby(f["arm"]).std()  # pandas: ddof 1, skips NaN
+        assert described.loc[i, "pf_change_sd"] == pytest.approx(math.sqrt((sds ** 2).mean()))
+
+
+def test_spread_gives_numpy_quantiles_and_flags_constants():
+    table = pd.DataFrame({"x": [3.0, 1.0, 2.0, np.nan, 10.0], "same": [0.5] * 5})
+    s = pinned.spread(table, ["x", "same"]).set_index("column")
+    x = np.array([1.0, 2.0, 3.0, 10.0])
+    assert s.loc["x", "n"] == 4
+    assert s.loc["x", "min"] == 1 and s.loc["x", "max"] == 10
+    assert s.loc["x", "q0.5"] == pytest.approx(2.5)
+    assert s.loc["x", "q0.025"] == pytest.approx(np.percentile(x, 2.5))
+    assert not s.loc["x", "constant"] and s.loc["same", "constant"]
+
+
+def test_a_conclusion_broken_in_one_dataset_depends():
+    holds = pd.DataFrame({"pf_change_day7.both.p": [0.2, 0.6, 0.9], "deaths": [0, 0, 0]})
+    broken = pd.DataFrame({"pf_change_day7.both.p": [0.2, 0.01, 0.9], "deaths": [0, 2, 0]})
+    share_table = pd.DataFrame({"a": pinned.shares(holds), "b": pinned.shares(broken)})
+    assert share_table.loc["primary_not_significant", "a"] == 1
+    assert share_table.loc["primary_not_significant", "b"] == pytest.approx(2 / 3)
+    verdicts = pinned.verdicts(share_table)
+    assert verdicts["primary_not_significant"] == "depends"
+    assert verdicts["some_death"] == "depends"
+    assert verdicts["hospital_exact"] == "pending"  # no column for it in either table
+    only_a = pinned.verdicts(share_table[["a"]])
+    assert only_a["primary_not_significant"] == "holds in all"
+    assert only_a["some_death"] == "holds in none"
+
+
+def test_hazard_ratio_conclusion_reads_both_sides_of_the_ci_and_skips_datasets_not_computed():
+    table = pd.DataFrame({"o2_discontinuation.both.hazard_ratio.ci_low": [1.2, 0.1, 0.5, np.nan],
+                          "o2_discontinuation.both.hazard_ratio.ci_high": [4.0, 0.8, 2.0, np.nan]})
+    assert pinned.shares(table)["hr_ci_excludes_1"] == pytest.approx(2 / 3)
+
+
+def test_distinct_counts_datasets_that_differ_only_by_patient_order_once(frames):
+    base = frames[0]
+    reordered = base.copy()
+    msc = reordered.index[reordered["arm"] == "MSC"]
+    reordered.loc[msc, "hospital_days"] = reordered.loc[msc[::-1], "hospital_days"].to_numpy()
+    other = base.copy()
+    other.loc[0, "hospital_days"] = other.loc[0, "hospital_days"] + 1
+    assert pinned.distinct(batch_of([base, reordered, other]), "hospital_days") == 2
+
+
+def test_sd_bound_is_where_the_published_difference_stops_being_significant():
+    claims = load_claims().set_index("claim_id")["value"]
+    means = claims["pf_change_day7.msc.mean"], claims["pf_change_day7.placebo.mean"]
+    n = int(claims["randomised.msc.n"])
+    bound = pinned.sd_bound()
+
+    def p(sd):
+        return stats.ttest_ind_from_stats(means[0], sd, n, means[1], sd, n, equal_var=False).pvalue
+
+    assert p(bound) == pytest.approx(claims["pf_change_day7.both.p"], rel=1e-6)
+    assert p(bound * 0.99) < 0.05 < p(bound * 1.01)
+    at_bound = pd.DataFrame({"pf_change_sd": [bound * 0.99, bound * 1.01]})
+    assert pinned.shares(at_bound)["sd_above_bound"] == 0.5
+
+
+def test_limits_leave_the_later_datasets_empty_and_count_only_endpoints_run_once(frames):
+    table = pinned.values(batch_of(frames), ["pf_change_day7.msc.mean", "who_improved_day7.both.p"],
+                          limits={"pf_change_day7": 2})
+    assert table["pf_change_day7.msc.mean"].notna().tolist() == [True, True, False]
+    assert table["who_improved_day7.both.p"].notna().all()
+    assert table.attrs["runs"] == {"pf_change_day7": 2, "who_improved_day7": 1}
+    other = frames[0].copy()
+    other.loc[other["arm"] == "placebo", "improved_day7"] = [1] + [0] * 9
+    assert pinned.values(batch_of(frames + [other]), ["who_improved_day7.both.p"]).attrs["runs"] == {
+        "who_improved_day7": 2}
+
+
+def test_batched_results_equal_their_endpoint_dataset_by_dataset(frames):
+    batch = batch_of(frames)
+    produced = pinned.produced(pinned.BATCHED, frames[0])
+    assert "pf_change_day7.both.p" in produced
+    for rid in produced:
+        batched = pinned.BATCHED[rid](batch)
+        endpoint, arm, statistic = rid.split(".")
+        for i, frame in enumerate(batch.frames()):
+            assert batched[i] == pytest.approx(endpoints.ENDPOINTS[endpoint](frame).values[(arm, statistic)],
+                                               rel=1e-9, abs=1e-12), (rid, i)
