@@ -38,3 +38,11 @@ def test_safety_uses_the_published_counts():
     assert result.ci("MSC", "rate")[1] == pytest.approx(1 - 0.025 ** (1 / n_msc))
     assert result.get("both", "rule_of_three") == pytest.approx(3 / n_all)
     assert result.get("both", "n_to_exclude_5pct") == math.ceil(math.log(0.05) / math.log(0.95))
+
+
+def test_safety_takes_other_counts():
+    """Counts given as arguments replace the published ones (fails if they were ignored)."""
+    result = safety.safety(counts={"both": (2, 40)})
+    assert result.get("both", "rate") == pytest.approx(2 / 40)
+    assert result.ci("both", "rate") == pytest.approx(safety.clopper_pearson(2, 40))
+    assert math.isnan(result.get("both", "rule_of_three"))
