@@ -121,10 +121,16 @@ def _range(text: str) -> tuple[int, int]:
 
 @dataclass
 class Batch:
-    """n reconstructed datasets: one (n, 20) array per patient column, NaN for empty values."""
+    """n reconstructed datasets: one (n, 20) array per patient column, NaN for empty values, and each
+    dataset's weight in the target distribution (`weights`, summing to 1; equal unless given)."""
     columns: dict
     arm: np.ndarray
     assumptions: dict = field(default_factory=dict)
+    weights: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.weights is None:
+            self.weights = np.full(len(self), 1 / len(self))
 
     def __len__(self) -> int:
         return len(self.columns["pf_day0"])
