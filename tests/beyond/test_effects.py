@@ -34,3 +34,12 @@ def test_effect_chart_puts_ratios_in_one_log_panel_and_survives_an_empty_table()
     assert len(log_panels) == 1
     empty = effects.effect_chart(effects.effect_table(frame.iloc[:0]), description="d").to_dict()
     assert len(empty["vconcat"]) == 1
+
+
+def test_risk_difference_is_shown_in_percentage_points_like_the_prose():
+    """Catches the same effect printed as 0.5 in one table and 50 points in the text."""
+    rid = "who_improved_day7.both.risk_difference"
+    frame = pd.DataFrame([{"result_id": rid, "value": 0.5, "ci_low": 0.1, "ci_high": 0.8, "method": "m"}],
+                         columns=RESULT_COLUMNS)
+    row = effects.effect_table(frame).iloc[0]
+    assert (row["value"], row["ci_low"], row["ci_high"], row["unit"]) == (50.0, 10.0, 80.0, "percentage points")

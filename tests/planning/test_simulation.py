@@ -5,7 +5,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportions_ztest
 
 from covidat.planning import simulation as ts
-from covidat.endpoints import logrank_p
+from covidat.endpoints import fisher_p, logrank_p
 
 
 SIMS = 20000
@@ -61,6 +61,7 @@ def test_vectorised_logrank_matches_the_books_logrank():
     (ts.Scenario("binary", "", ts.two_proportion_pvalues(0.5, 0.2), lambda n: ts.two_proportion_power(n, 0.5, 0.2)),
      0.01),
     (ts.Scenario("log-rank", "", ts.logrank_pvalues(0.75), lambda n: ts.schoenfeld_power(2 * n, 0.75)), 0.01),
+    (ts.Scenario("fisher", "", ts.fisher_pvalues(0.5, 0.1), lambda n: ts.fisher_power(n, 0.5, 0.1)), 0.0),
 ])
 def test_monte_carlo_power_agrees_with_closed_form(scenario, approximation):
     n80 = ts.smallest_n(scenario.closed_form)
@@ -87,3 +88,30 @@ def test_grid_has_twenty_distinct_sizes():
     for n80 in (11, 64, 1842):
         grid = ts.n_grid(n80)
         assert len(grid) == 20 and len(set(grid)) == 20 and grid.min() >= 3
+
+
+@pytest.mark.parametrize("n", [1, 10, 23])
+def test_fisher_table_is_scipys_two_sided_fisher(n):
+    """Catches a wrong hypergeometric parametrisation or tie tolerance in the vectorised table."""
+    table = ts.fisher_table(n)
+    assert table == pytest.approx(np.array([[fisher_p(x, n, y, n) for y in range(n + 1)] for x in range(n + 1)]),
+                                  abs=1e-12)
+
+
+def test_fisher_power_sums_the_significant_tables():
+    """Exact power at 11 per arm, 50% against 0%: only the MSC counts significant against no placebo event count."""
+    expected = sum(stats.binom.pmf(x, 11, 0.5) for x in range(12) if fisher_p(x, 11, 0, 11) < 0.05)
+    assert ts.fisher_power(11, 0.5, 0.0) == pytest.approx(expected, abs=1e-12)
+    assert ts.fisher_power(11, 0.5, 0.0) < ts.two_proportion_power(11, 0.5, 0.0)  # the z-test flatters small arms
+
+
+def test_schoenfeld_hazard_ratio_gives_back_its_p_value():
+    """At the implied ratio the Schoenfeld statistic sits exactly on the critical value of that p."""
+    hr = ts.schoenfeld_hazard_ratio(0.007, 20)
+    assert ts.schoenfeld_power(20, hr, alpha=0.007) == pytest.approx(0.5)
+    assert ts.schoenfeld_hazard_ratio(0.007, 10) > hr  # fewer events need a larger ratio
+
+
+def test_smallest_n_finds_the_first_crossing_of_a_saw_tooth():
+    power = {n: p for n, p in enumerate([0, 0, 0.5, 0.81, 0.7, 0.79, 0.9, 0.95])}
+    assert ts.smallest_n(lambda n: power.get(n, 1.0)) == 3

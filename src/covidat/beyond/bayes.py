@@ -1,7 +1,9 @@
-"""Conjugate Bayesian summaries of a two-arm result: beta-binomial for proportions, normal for estimates.
+"""Bayesian summaries of a two-arm result: proportions on a grid, normal estimates in closed form.
 
-Proportions: each arm's probability gets a beta prior, updated by its events; the difference
-MSC minus placebo is summarised by numerical integration over the two posteriors (no sampling).
+Proportions: the prior is put on the difference MSC minus placebo (`DifferencePrior`), flat over the
+placebo rate, and the posterior of the difference is computed by numerical integration (no sampling).
+Independent uniform priors in the two arms are its flat special case, also available in closed beta form
+(`beta_posterior`) as an independent check.
 Estimates with a 95% CI (a mean difference, a log hazard ratio): the CI gives a normal likelihood,
 combined with a normal prior in closed form (precision-weighted mean).
 
@@ -21,7 +23,7 @@ Z95_ONE_SIDED = stats.norm.ppf(0.95)
 
 @dataclass(frozen=True)
 class BetaPrior:
-    """Beta(a, b) priors for the probability of the outcome in each arm."""
+    """Beta(a, b) priors for the probability of the outcome in each arm, independent of each other."""
     msc: tuple[float, float]
     placebo: tuple[float, float]
 
@@ -29,17 +31,6 @@ class BetaPrior:
 def neutral_beta() -> BetaPrior:
     """Uniform on [0, 1] in each arm."""
     return BetaPrior((1.0, 1.0), (1.0, 1.0))
-
-
-def sceptical_beta(strength: float) -> BetaPrior:
-    """The same Beta centred on 1/2 in both arms, worth `strength` patients per arm: no difference expected."""
-    return BetaPrior((strength / 2, strength / 2), (strength / 2, strength / 2))
-
-
-def enthusiastic_beta(strength: float, relevant: float) -> BetaPrior:
-    """Priors worth `strength` patients per arm whose means differ by `relevant` (MSC higher), around 1/2."""
-    high, low = 0.5 + relevant / 2, 0.5 - relevant / 2
-    return BetaPrior((strength * high, strength * low), (strength * low, strength * high))
 
 
 @dataclass(frozen=True)
@@ -57,29 +48,105 @@ class BetaPosterior:
                                   limit=200, epsabs=1e-11, epsrel=1e-10)
         return float(min(max(value, 0.0), 1.0))
 
-    def difference_interval(self, level: float = 0.95) -> tuple[float, float]:
-        """Equal-tailed credible interval of p_MSC - p_placebo."""
-        tail = (1 - level) / 2
-        def quantile(q):
-            return optimize.brentq(lambda m: (1 - self.prob_difference_above(m)) - q, -1 + 1e-12, 1 - 1e-12,
-                                   xtol=1e-10)
-        return float(quantile(tail)), float(quantile(1 - tail))
-
-    def difference_density(self, grid: np.ndarray, points: int = 4001) -> np.ndarray:
-        """Density of p_MSC - p_placebo on `grid`, by the trapezoid rule on f_MSC(x) f_placebo(x - d)."""
-        x = np.linspace(0.0, 1.0, points)
-        f_msc = stats.beta(*self.msc).pdf(x)
-        f_placebo = stats.beta(*self.placebo).pdf(x[None, :] - np.asarray(grid)[:, None])
-        with np.errstate(invalid="ignore"):  # inf x 0 where a density with a < 1 or b < 1 meets 0 at an end
-            product = f_msc[None, :] * f_placebo
-        return integrate.trapezoid(np.nan_to_num(product), x, axis=1)
-
 
 def beta_posterior(prior: BetaPrior, events: dict[str, int], sizes: dict[str, int]) -> BetaPosterior:
     """Add each arm's events to a and its non-events to b."""
     def update(ab, arm):
         return (ab[0] + events[arm], ab[1] + sizes[arm] - events[arm])
     return BetaPosterior(update(prior.msc, "MSC"), update(prior.placebo, "placebo"))
+
+
+@dataclass(frozen=True)
+class DifferencePrior:
+    """A prior on the difference d = p_MSC - p_placebo, the quantity the question is about.
+
+    The joint prior density of (p_placebo, p_MSC) on the unit square is proportional to the N(mean, sd)
+    density of their difference (constant if sd is infinite): it says nothing about the placebo rate itself,
+    and everything it believes is about the difference. Keeping both probabilities in [0, 1] weights each
+    difference d by the length 1 - |d| of the placebo rates compatible with it, so the prior of d is the
+    normal density times 1 - |d|; `summary` reports what it believes after that.
+    """
+    mean: float
+    sd: float  # math.inf: flat, i.e. uniform on the square (independent uniform priors)
+
+    def weight(self, d: np.ndarray) -> np.ndarray:
+        return np.ones_like(d) if math.isinf(self.sd) else stats.norm.pdf(d, self.mean, self.sd)
+
+
+@dataclass(frozen=True, eq=False)
+class DifferencePosterior:
+    """The distribution of d = p_MSC - p_placebo (and the placebo mean) on a fine grid of d."""
+    grid: np.ndarray
+    density: np.ndarray  # normalised on `grid`
+    placebo_mean: float
+
+    def _cdf(self) -> np.ndarray:
+        return integrate.cumulative_trapezoid(self.density, self.grid, initial=0.0)
+
+    def means(self) -> tuple[float, float]:
+        """Mean probability of the outcome on MSC and on placebo."""
+        mean_d = float(integrate.trapezoid(self.grid * self.density, self.grid))
+        return self.placebo_mean + mean_d, self.placebo_mean
+
+    def prob_difference_above(self, margin: float = 0.0) -> float:
+        return float(min(max(1.0 - np.interp(margin, self.grid, self._cdf()), 0.0), 1.0))
+
+    def difference_interval(self, level: float = 0.95) -> tuple[float, float]:
+        """Equal-tailed interval of d."""
+        cdf, tail = self._cdf(), (1 - level) / 2
+        keep = np.concatenate([[True], np.diff(cdf) > 0])  # a strictly increasing CDF for the inversion
+        low, high = np.interp([tail, 1 - tail], cdf[keep], self.grid[keep])
+        return float(low), float(high)
+
+    def difference_density(self, grid: np.ndarray) -> np.ndarray:
+        return np.interp(grid, self.grid, self.density, left=0.0, right=0.0)
+
+
+def difference_posterior(prior: DifferencePrior, events: dict[str, int], sizes: dict[str, int],
+                         points: int = 4001) -> DifferencePosterior:
+    """Posterior of d under `prior` and binomial counts per arm ({} counts give the prior itself).
+
+    For each d on a grid over [-1, 1], the placebo rate u runs over [max(0, -d), min(1, 1 - d)] and the
+    likelihood u^x_P (1 - u)^(n_P - x_P) (u + d)^x_M (1 - u - d)^(n_M - x_M) is a polynomial in u, which
+    Gauss-Legendre quadrature with enough nodes integrates exactly; the outer integral over d is a trapezoid.
+    """
+    x_m, n_m = events.get("MSC", 0), sizes.get("MSC", 0)
+    x_p, n_p = events.get("placebo", 0), sizes.get("placebo", 0)
+    nodes, weights = np.polynomial.legendre.leggauss((n_m + n_p) // 2 + 2)
+    d = np.linspace(-1.0, 1.0, points)
+    low, high = np.maximum(0.0, -d), np.minimum(1.0, 1.0 - d)
+    u = low[:, None] + (high - low)[:, None] * (nodes[None, :] + 1) / 2
+    v = u + d[:, None]
+    likelihood = u ** x_p * (1 - u) ** (n_p - x_p) * np.clip(v, 0, 1) ** x_m * np.clip(1 - v, 0, 1) ** (n_m - x_m)
+    half_width = ((high - low) / 2)[:, None]
+    inner = (likelihood * weights * half_width).sum(axis=1)
+    inner_u = (u * likelihood * weights * half_width).sum(axis=1)
+    joint = prior.weight(d) * inner
+    total = integrate.trapezoid(joint, d)
+    placebo_mean = integrate.trapezoid(prior.weight(d) * inner_u, d) / total
+    return DifferencePosterior(d, joint / total, float(placebo_mean))
+
+
+def neutral_difference() -> DifferencePrior:
+    """Flat: uniform on the unit square, the same as independent uniform priors in the two arms."""
+    return DifferencePrior(0.0, math.inf)
+
+
+def _spread(mean: float, belief, tail: float) -> DifferencePrior:
+    """The prior centred on `mean` whose spread makes `belief(prior distribution)` equal `tail`."""
+    def excess(sd):
+        return belief(difference_posterior(DifferencePrior(mean, sd), {}, {}, points=2001)) - tail
+    return DifferencePrior(mean, float(optimize.brentq(excess, 1e-3, 5.0, xtol=1e-9)))
+
+
+def sceptical_difference(relevant: float, tail: float = 0.05) -> DifferencePrior:
+    """Centred on no difference, giving probability `tail` to a difference beyond `relevant`."""
+    return _spread(0.0, lambda prior: prior.prob_difference_above(relevant), tail)
+
+
+def enthusiastic_difference(relevant: float, tail: float = 0.05) -> DifferencePrior:
+    """Centred on the relevant difference, giving probability `tail` to no benefit at all (d < 0)."""
+    return _spread(relevant, lambda prior: 1 - prior.prob_difference_above(0.0), tail)
 
 
 @dataclass(frozen=True)

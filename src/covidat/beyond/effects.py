@@ -21,6 +21,7 @@ class Effect:
     unit: str
     provenance: str
     note: str
+    factor: float = 1.0  # shown as value x factor: a proportion difference in percentage points, as in the prose
 
 
 EFFECTS = {
@@ -32,8 +33,8 @@ EFFECTS = {
         "PaO2/FiO2 change, adjusted for baseline", "difference", "mmHg", "reconstructed",
         "needs each patient's baseline and day-7 values"),
     "who_improved_day7.both.risk_difference": Effect(
-        "Improved by day 7, risk difference", "difference", "proportion", "derived from published numbers",
-        "the published counts fix the estimate and its interval"),
+        "Improved by day 7, risk difference", "difference", "percentage points", "derived from published numbers",
+        "the published counts fix the estimate and its interval", factor=100.0),
     "who_day7.both.common_odds_ratio": Effect(
         "WHO scale at day 7, common odds ratio", "ratio", "ratio, MSC against placebo", "reconstructed",
         "needs each patient's WHO category"),
@@ -50,7 +51,9 @@ def effect_table(results: pd.DataFrame) -> pd.DataFrame:
     """The rows of a `covidat.endpoints.results` table that are effect sizes, in EFFECTS order,
     with label, scale, unit, provenance and note (ids not in `results` are left out)."""
     present = results.set_index("result_id")
-    rows = [{"result_id": rid, **vars(effect), **present.loc[rid, ["value", "ci_low", "ci_high", "method"]]}
+    rows = [{"result_id": rid, **{k: v for k, v in vars(effect).items() if k != "factor"},
+             **{k: effect.factor * present.loc[rid, k] for k in ("value", "ci_low", "ci_high")},
+             "method": present.loc[rid, "method"]}
             for rid, effect in EFFECTS.items() if rid in present.index]
     return pd.DataFrame(rows, columns=["result_id", "label", "scale", "unit", "provenance", "note",
                                        "value", "ci_low", "ci_high", "method"])

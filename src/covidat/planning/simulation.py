@@ -4,11 +4,13 @@ Each simulator draws `sims` whole trials of `n` patients per arm in one numpy ca
 two-sided p-values; power is the share below alpha. Tests, one per kind of endpoint:
 - continuous: Welch's t-test on normal outcomes, drawn as their means and variances (closed form:
   two-sample t, `covidat.planning.power.power`);
-- binary: the two-proportion z-test with pooled variance, i.e. the chi-square test without
-  continuity correction (closed form: the normal approximation of the same test);
+- binary, small arms: Fisher's exact test (exact power: every pair of counts enumerated);
+- binary, large arms: the two-proportion z-test with pooled variance, i.e. the chi-square test
+  without continuity correction (closed form: the normal approximation of the same test);
 - time to event: the log-rank test on exponential times, everyone followed to the event
   (closed form: Schoenfeld's formula with 2n events).
 """
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +53,25 @@ def two_proportion_pvalues(p_msc: float, p_placebo: float) -> PValues:
     return simulate
 
 
+@functools.cache
+def fisher_table(n: int) -> np.ndarray:
+    """Two-sided Fisher exact p-value of x events of n against y of n, as an (n + 1, n + 1) array: given
+    the total t = x + y, x is hypergeometric, and p sums the probabilities of the x no more likely than
+    the one seen (with scipy's relative tolerance of 1e-7)."""
+    table = np.ones((n + 1, n + 1))
+    for total in range(2 * n + 1):
+        x = np.arange(max(0, total - n), min(n, total) + 1)
+        pmf = stats.hypergeom.pmf(x, 2 * n, total, n)
+        table[x, total - x] = np.minimum((pmf[None, :] * (pmf[None, :] <= pmf[:, None] * (1 + 1e-7))).sum(1), 1.0)
+    return table
+
+
+def fisher_pvalues(p_msc: float, p_placebo: float) -> PValues:
+    def simulate(n, sims, rng):
+        return fisher_table(n)[rng.binomial(n, p_msc, sims), rng.binomial(n, p_placebo, sims)]
+    return simulate
+
+
 def logrank_pvalues(hazard_ratio: float) -> PValues:
     """Hazard of the event in the MSC arm is `hazard_ratio` times placebo's (exponential times)."""
     def simulate(n, sims, rng):
@@ -78,10 +99,22 @@ def two_proportion_power(n: int, p_msc: float, p_placebo: float, alpha: float = 
     return float(stats.norm.cdf((shift - z * null_sd) / sd) + stats.norm.cdf((-shift - z * null_sd) / sd))
 
 
+def fisher_power(n: int, p_msc: float, p_placebo: float, alpha: float = 0.05) -> float:
+    """Exact power of the two-sided Fisher test: the probability of every pair of counts whose p < alpha."""
+    counts = np.arange(n + 1)
+    both = np.outer(stats.binom.pmf(counts, n, p_msc), stats.binom.pmf(counts, n, p_placebo))
+    return float(both[fisher_table(n) < alpha].sum())
+
+
 def schoenfeld_power(events: float, hazard_ratio: float, alpha: float = 0.05) -> float:
     """Power of the log-rank test with `events` events, 1:1 allocation (Schoenfeld)."""
     z = stats.norm.ppf(1 - alpha / 2)
     return float(stats.norm.cdf(math.sqrt(events / 4) * abs(math.log(hazard_ratio)) - z))
+
+
+def schoenfeld_hazard_ratio(p_value: float, events: float) -> float:
+    """The hazard ratio (above 1) whose Schoenfeld statistic sqrt(D)/2 |log HR| gives the two-sided p-value."""
+    return float(math.exp(2 * stats.norm.isf(p_value / 2) / math.sqrt(events)))
 
 
 @dataclass(frozen=True)
@@ -97,19 +130,14 @@ def mc_power(scenario: Scenario, n_grid, sims: int, rng: np.random.Generator, al
 
 
 def smallest_n(closed_form: Callable[[int], float], target: float = 0.8, start: int = 2, limit: int = 10 ** 6) -> int:
-    """Smallest n per arm whose closed-form power reaches `target` (doubling, then bisection)."""
-    high = start
-    while closed_form(high) < target:
-        high *= 2
-        if high > limit:
+    """Smallest n per arm whose closed-form power reaches `target`, scanning upwards: the power of an exact
+    test is not monotone in n (it saw-tooths), so a bisection could stop past the first n that reaches it."""
+    n = start
+    while closed_form(n) < target:
+        n += 1
+        if n > limit:
             raise ValueError("no sample size below the limit reaches the target power")
-    low = max(start, high // 2)
-    if closed_form(low) >= target:
-        return low
-    while high - low > 1:
-        mid = (low + high) // 2
-        low, high = (low, mid) if closed_form(mid) >= target else (mid, high)
-    return high
+    return n
 
 
 def n_grid(n80: int, points: int = 20) -> np.ndarray:
