@@ -366,7 +366,7 @@ def typical(batch, columns=TYPICAL) -> pd.DataFrame:
     largest distance of those from the median (50%), by which they are ordered (ties: the heavier first)."""
     table = values(batch, [c for c in columns if c in BATCHED])
     out = pd.DataFrame({c: weighted_percentile(table[c], batch.weights) for c in columns})
-    out["distance"] = (out[list(columns)] - 0.5).abs().max(1)
+    out["distance"] = (out[list(columns)] - 0.5).abs().max(axis=1)
     out["weight"] = batch.weights
     out["dataset"] = np.arange(len(batch))
     return out.sort_values(["distance", "weight"], ascending=[True, False], kind="stable").reset_index(drop=True)
