@@ -1,17 +1,16 @@
-"""Cost of the chapter 'What the abstract pins down'; prints numbers, asserts nothing.
+"""Cost of the results behind the chapter 'What the abstract pins down'; prints numbers, asserts nothing.
 
-sample: covidat.reconstruction.sampler.sample(1000); values: covidat.reconstruction.pinned.values on it, per endpoint
-(batched results, then the endpoint on each dataset up to pinned.LIMITS); per call: one run
-of each endpoint on one dataset, the unit cost behind those limits.
+values: covidat.reconstruction.pinned.values on the book's batch (data/reconstructed/batch.csv), per
+endpoint (batched results, then the endpoint on each dataset up to pinned.LIMITS), as
+`python -m covidat reconstruct` computes pinned.csv; per call: one run of each endpoint on one
+dataset, the unit cost behind those limits.
 """
 import time
 
 from covidat import endpoints
 from covidat.reconstruction import pinned, sampler
 
-start = time.perf_counter()
-batch = sampler.sample(1000)
-print(f"sample(1000): {time.perf_counter() - start:.1f} s")
+batch = sampler.load_batch()
 frame = batch.frame(0)
 for name in dict.fromkeys(pinned.endpoint_of(rid) for rid in pinned.OPEN_RESULTS):
     if name in endpoints.ENDPOINTS:
@@ -21,6 +20,6 @@ for name in dict.fromkeys(pinned.endpoint_of(rid) for rid in pinned.OPEN_RESULTS
         print(f"{name}: {1000 * (time.perf_counter() - start):.0f} ms per dataset")
 start = time.perf_counter()
 table = pinned.values(batch, limits=pinned.LIMITS)
-print(f"values(1000 datasets): {time.perf_counter() - start:.1f} s; per endpoint (s): "
+print(f"values({len(batch)} datasets): {time.perf_counter() - start:.1f} s; per endpoint (s): "
       + ", ".join(f"{k} {v:.1f}" for k, v in table.attrs["seconds"].items()))
 print("batched:", ", ".join(table.attrs["batched"]))

@@ -1,6 +1,6 @@
 """Command line.
 
-python -m covidat reconstruct --seed S --out DIR   write a reconstructed dataset
+python -m covidat reconstruct --seed S --out DIR   write the book's batch of reconstructed datasets and its typical one
 python -m covidat check --data DIR                 the scorecard: every published claim, published
                                                    against reproduced (exit 1 if one is not
                                                    reproduced, 2 if the data break the contract)
@@ -11,7 +11,7 @@ import sys
 
 from covidat.data import coherence
 from covidat import data, endpoints
-from covidat.reconstruction import sampler
+from covidat.reconstruction import pinned, sampler
 from covidat.beyond import scorecard
 
 
@@ -21,6 +21,7 @@ def main(argv=None) -> int:
     rec = commands.add_parser("reconstruct", help="write a reconstructed dataset")
     rec.add_argument("--seed", type=int, default=sampler.DEFAULT_SEED)
     rec.add_argument("--out", required=True)
+    rec.add_argument("--processes", type=int, default=2)
     chk = commands.add_parser("check", help="recompute every published claim from a dataset")
     chk.add_argument("--data", default=str(data.data_dir()))
     res = commands.add_parser("results", help="print every estimate the book shows")
@@ -29,8 +30,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "reconstruct":
-        sampler.write(sampler.reconstruct(args.seed), args.out)
-        print(f"wrote {args.out}/patients.csv and assumptions.csv (seed {args.seed})")
+        patients, batch = sampler.reconstruct(args.seed, processes=args.processes)
+        table = pinned.committed_table(batch, sampler.variants(), sampler.reweighted)
+        sampler.write(patients, args.out, batch, table)
+        print(f"wrote {args.out}/patients.csv, assumptions.csv, batch.csv and pinned.csv (seed {args.seed})")
         return 0
     try:
         dataset = data.load_dataset(args.data)

@@ -80,36 +80,46 @@ def test_describe_counts_deaths_and_pools_the_within_arm_sd_by_hand(frames):
         assert described.loc[i, "pf_change_sd"] == pytest.approx(math.sqrt((sds ** 2).mean()))
 
 
-def test_spread_gives_numpy_quantiles_and_flags_constants():
+def test_spread_gives_quantiles_and_flags_constants():
     table = pd.DataFrame({"x": [3.0, 1.0, 2.0, np.nan, 10.0], "same": [0.5] * 5})
     s = pinned.spread(table, ["x", "same"]).set_index("column")
-    x = np.array([1.0, 2.0, 3.0, 10.0])
-    assert s.loc["x", "n"] == 4
+    assert s.loc["x", "n"] == 4 and s.loc["x", "ess"] == pytest.approx(4)
     assert s.loc["x", "min"] == 1 and s.loc["x", "max"] == 10
-    assert s.loc["x", "q0.5"] == pytest.approx(2.5)
-    assert s.loc["x", "q0.025"] == pytest.approx(np.percentile(x, 2.5))
+    assert s.loc["x", "q0.5"] == 2  # the smallest value with half the weight at or below it
     assert not s.loc["x", "constant"] and s.loc["same", "constant"]
 
 
-def test_a_conclusion_broken_in_one_dataset_depends():
-    holds = pd.DataFrame({"pf_change_day7.both.p": [0.2, 0.6, 0.9], "deaths": [0, 0, 0]})
-    broken = pd.DataFrame({"pf_change_day7.both.p": [0.2, 0.01, 0.9], "deaths": [0, 2, 0]})
-    share_table = pd.DataFrame({"a": pinned.shares(holds), "b": pinned.shares(broken)})
-    assert share_table.loc["primary_not_significant", "a"] == 1
-    assert share_table.loc["primary_not_significant", "b"] == pytest.approx(2 / 3)
-    verdicts = pinned.verdicts(share_table)
-    assert verdicts["primary_not_significant"] == "depends"
-    assert verdicts["some_death"] == "depends"
-    assert verdicts["hospital_exact"] == "pending"  # no column for it in either table
-    only_a = pinned.verdicts(share_table[["a"]])
-    assert only_a["primary_not_significant"] == "holds in all"
-    assert only_a["some_death"] == "holds in none"
+def test_weighted_quantiles_follow_the_weights():
+    # A weight of 0.9 on the largest value moves the median to it; equal weights would not.
+    table = pd.DataFrame({"x": [1.0, 2.0, 3.0]})
+    s = pinned.spread(table, ["x"], weights=[0.05, 0.05, 0.9]).set_index("column")
+    assert s.loc["x", "q0.5"] == 3
+    assert s.loc["x", "ess"] == pytest.approx(1 / (0.05 ** 2 * 2 + 0.81))
+
+
+def test_weighted_percentile_is_share_below_plus_half_the_share_equal():
+    assert pinned.weighted_percentile([1, 2, 2, 3], [0.1, 0.2, 0.3, 0.4]).tolist() == pytest.approx(
+        [0.05, 0.35, 0.35, 0.8])
+
+
+def test_shares_are_weighted_with_their_monte_carlo_error():
+    table = pd.DataFrame({"pf_change_day7.both.p": [0.2, 0.01, 0.9], "deaths": [0, 2, 0]})
+    w = np.array([0.5, 0.25, 0.25])
+    shares = pinned.shares(table, weights=w)
+    assert shares.loc["some_death", "share"] == pytest.approx(0.25)
+    assert shares.loc["some_death", "mcse"] == pytest.approx(np.sqrt((w ** 2 * (np.array([0, 1, 0]) - 0.25) ** 2).sum()))
+    assert shares.loc["primary_not_significant", "conditioned"]
+    assert not shares.loc["some_death", "conditioned"]
+    assert pinned.verdict(*shares.loc["some_death", ["share", "mcse", "conditioned"]]) == "depends"
+    assert pinned.verdict(1.0, 0.0) == "in every dataset drawn"
+    assert pinned.verdict(0.2, 0.1, conditioned=True) == "by construction"
+    assert pinned.verdict(float("nan"), float("nan")) == "not computed"
 
 
 def test_hazard_ratio_conclusion_reads_both_sides_of_the_ci_and_skips_datasets_not_computed():
     table = pd.DataFrame({"o2_discontinuation.both.hazard_ratio.ci_low": [1.2, 0.1, 0.5, np.nan],
                           "o2_discontinuation.both.hazard_ratio.ci_high": [4.0, 0.8, 2.0, np.nan]})
-    assert pinned.shares(table)["hr_ci_excludes_1"] == pytest.approx(2 / 3)
+    assert pinned.shares(table).loc["hr_ci_excludes_1", "share"] == pytest.approx(2 / 3)
 
 
 def test_distinct_counts_datasets_that_differ_only_by_patient_order_once(frames):
@@ -120,6 +130,12 @@ def test_distinct_counts_datasets_that_differ_only_by_patient_order_once(frames)
     other = base.copy()
     other.loc[0, "hospital_days"] = other.loc[0, "hospital_days"] + 1
     assert pinned.distinct(batch_of([base, reordered, other]), "hospital_days") == 2
+
+
+def test_distinct_counts_missing_values_as_equal(frames):
+    # Two copies of a dataset with a missing day-7 value are one dataset, not two.
+    assert frames[1]["pf_day7"].isna().any()
+    assert pinned.distinct(batch_of([frames[1], frames[1].copy()]), "pf_day7") == 1
 
 
 def test_sd_bound_is_where_the_published_difference_stops_being_significant():
@@ -134,7 +150,7 @@ def test_sd_bound_is_where_the_published_difference_stops_being_significant():
     assert p(bound) == pytest.approx(claims["pf_change_day7.both.p"], rel=1e-6)
     assert p(bound * 0.99) < 0.05 < p(bound * 1.01)
     at_bound = pd.DataFrame({"pf_change_sd": [bound * 0.99, bound * 1.01]})
-    assert pinned.shares(at_bound)["sd_above_bound"] == 0.5
+    assert pinned.shares(at_bound).loc["sd_above_bound", "share"] == 0.5
 
 
 def test_limits_leave_the_later_datasets_empty_and_count_only_endpoints_run_once(frames):

@@ -7,8 +7,15 @@ reconstruction is built so that it breaks none (its assumptions, ids in RULES' s
 import pandas as pd
 
 ROOM_AIR_PF = 300  # above this PaO2/FiO2 a patient is outside the ARDS range (Berlin definition)
+ELIGIBLE_PF = 200  # the trial enrolled moderate to severe ARDS: PaO2/FiO2 200 or less
+SEVERE_PF = 100  # severe ARDS (Berlin definition)
 MIN_O2_DAYS = 3
+SEVERE_MIN_O2_DAYS = 10  # a ventilated or severely hypoxaemic patient is not off oxygen sooner
 VENTILATED_TO_HOME = 7  # days a patient ventilated at day 7 needs at least before discharge
+VENTILATED_GAP = 2  # a patient ventilated at day 7 does not go home within this many days of stopping oxygen
+MAX_WHO_FALL = 2  # a larger fall of the WHO score within 7 days is implausible in ARDS
+NASAL_PF = (150, 400)  # PaO2/FiO2 plausible on conventional oxygen (WHO 4)
+SAME_STAY = 5  # this many patients or more with the same stay is a pattern worth a look
 
 
 def _rules(p: pd.DataFrame) -> dict:
@@ -16,8 +23,24 @@ def _rules(p: pd.DataFrame) -> dict:
     off_o2 = p["who_day7"] == 3
     high_support = p["who_day7"].isin([5, 6])
     pf7 = p["pf_day7"]
-    gone_before_day7 = ((p["died"] == 1) & (p["death_day"] < 7)) | ((p["discharged"] == 1) & (p["hospital_days"] < 7))
+    gone_before_day7 = ((p["died"] == 1) & (p["death_day"] <= 7)) | ((p["discharged"] == 1) & (p["hospital_days"] < 7))
+    severe = (p["who_day0"] == 6) | (p["pf_day0"] <= SEVERE_PF)
+    alive_day7 = p["who_day7"] < 7
     return {
+        "baseline_pf_not_eligible": ((p["pf_day0"] > ELIGIBLE_PF).fillna(False),
+                                     f"baseline PaO2/FiO2 above {ELIGIBLE_PF} (the trial enrolled moderate to "
+                                     "severe ARDS)"),
+        "severe_off_oxygen_fast": ((severe & (p["o2_event"] == 1) & (p["o2_days"] < SEVERE_MIN_O2_DAYS)).fillna(False),
+                                   f"ventilated or PaO2/FiO2 {SEVERE_PF} or less at baseline, off oxygen before day "
+                                   f"{SEVERE_MIN_O2_DAYS}"),
+        "who_fall_too_fast": ((alive_day7 & (p["who_day0"] - p["who_day7"] > MAX_WHO_FALL)).fillna(False),
+                              f"WHO score falls by more than {MAX_WHO_FALL} points in 7 days"),
+        "nasal_oxygen_pf": (((p["who_day7"] == 4) & ((pf7 < NASAL_PF[0]) | (pf7 > NASAL_PF[1]))).fillna(False),
+                            f"on conventional oxygen at day 7 with PaO2/FiO2 outside {NASAL_PF[0]}-{NASAL_PF[1]}"),
+        "ventilated_home_right_after_oxygen": (((p["who_day7"] == 6) & (p["discharged"] == 1) & (p["o2_event"] == 1)
+                                                & (p["hospital_days"] - p["o2_days"] <= VENTILATED_GAP)).fillna(False),
+                                               f"ventilated at day 7, home within {VENTILATED_GAP} days of stopping "
+                                               "oxygen"),
         "off_oxygen_low_pf": ((off_o2 & (pf7 <= ROOM_AIR_PF)).fillna(False),
                               f"off oxygen at day 7 but PaO2/FiO2 {ROOM_AIR_PF} or less (hypoxaemic on room air)"),
         "ventilated_high_pf": ((high_support & (pf7 > ROOM_AIR_PF)).fillna(False),
@@ -42,7 +65,7 @@ def _rules(p: pd.DataFrame) -> dict:
 def rules() -> pd.DataFrame:
     """Every rule with its message, for the book's tables."""
     empty = pd.DataFrame({c: pd.Series(dtype=float) for c in (
-        "who_day0", "who_day7", "pf_day7", "died", "death_day", "discharged", "hospital_days",
+        "who_day0", "who_day7", "pf_day0", "pf_day7", "died", "death_day", "discharged", "hospital_days",
         "o2_event", "o2_days")})
     return pd.DataFrame([(rule, message) for rule, (_, message) in _rules(empty).items()],
                         columns=["rule", "message"])
@@ -55,3 +78,10 @@ def violations(patients: pd.DataFrame) -> pd.DataFrame:
         for patient_id in patients.loc[broken.astype(bool), "patient_id"]:
             rows.append({"patient_id": patient_id, "rule": rule, "message": message})
     return pd.DataFrame(rows, columns=["patient_id", "rule", "message"])
+
+
+def patterns(patients: pd.DataFrame) -> pd.DataFrame:
+    """Dataset-level patterns worth a look (not errors): groups of SAME_STAY or more patients of an arm
+    with the same hospital stay. One row per group: arm, stay (days), patients."""
+    counts = patients.groupby(["arm", "hospital_days"]).size().rename("patients").reset_index()
+    return counts[counts["patients"] >= SAME_STAY].rename(columns={"hospital_days": "stay"}).reset_index(drop=True)

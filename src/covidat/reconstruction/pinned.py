@@ -1,11 +1,12 @@
 """What the abstract pins down: the statistics it leaves open, across many datasets that all satisfy it.
 
-A batch (`covidat.reconstruction.sampler.sample`) holds datasets drawn from the reconstruction's model of
-patients conditioned on every published claim. `values` runs the book's own endpoint functions
+A batch (`covidat.reconstruction.sampler.sample`) holds weighted datasets drawn from the reconstruction's
+model of patients conditioned on every published claim. `values` runs the book's own endpoint functions
 on each dataset and returns one row per dataset and one column per result id (with `.ci_low` and
 `.ci_high` where the result has a CI), plus two descriptions of each dataset (`deaths`, `pf_change_sd`).
-`spread` summarises the columns, `shares` and `verdicts` say which conclusions hold in every
-dataset and which depend on the reconstruction.
+`spread` summarises the columns with weighted quantiles and their Monte Carlo errors, `shares` gives
+the weighted share of datasets in which each conclusion holds (with its error), `verdict` words it,
+and `typical` orders the datasets by how near the middle of the batch they sit.
 """
 import math
 import time
@@ -207,16 +208,55 @@ def _columns(result_ids, present) -> list[str]:
             if c == rid or c in present]
 
 
-def spread(table: pd.DataFrame, columns, probabilities=(0.025, 0.5, 0.975)) -> pd.DataFrame:
-    """Per column: how many datasets have a value, the min, the given quantiles, the max, and
-    whether it is the same in every dataset (`constant`)."""
+def ess(weights) -> float:
+    """Kish's effective sample size of importance weights, (sum w)^2 / sum w^2."""
+    w = np.asarray(weights, float)
+    return float(w.sum() ** 2 / (w ** 2).sum()) if len(w) and w.sum() > 0 else 0.0
+
+
+def _normalised(weights, n):
+    w = np.full(n, 1.0) if weights is None else np.asarray(weights, float)
+    return w / w.sum()
+
+
+def weighted_quantile(x, weights, p) -> float:
+    """The smallest value whose weighted share of values at or below it reaches p."""
+    order = np.argsort(x, kind="stable")
+    cumulative = np.cumsum(np.asarray(weights, float)[order]) / np.sum(weights)
+    return float(np.asarray(x, float)[order][min(np.searchsorted(cumulative, p - 1e-12), len(x) - 1)])
+
+
+MIN_TAIL = 5  # a quantile needs this many effective draws beyond it (ESS * min(p, 1 - p)) to be estimated
+
+
+def quantile_mcse(x, weights, p) -> float:
+    """Monte Carlo standard error of a weighted quantile: the standard error of the weighted share
+    at or below it, sqrt(sum w^2 (1{x <= q} - p)^2) for normalised weights, carried to the
+    value scale by the quantiles one standard error either side (half their distance). NaN when
+    fewer than MIN_TAIL effective draws lie beyond the quantile: then it is not estimated at all."""
+    w = np.asarray(weights, float) / np.sum(weights)
+    if ess(w) * min(p, 1 - p) < MIN_TAIL:
+        return math.nan
+    q = weighted_quantile(x, w, p)
+    se = float(np.sqrt((w ** 2 * ((np.asarray(x) <= q) - p) ** 2).sum()))
+    return (weighted_quantile(x, w, min(p + se, 1)) - weighted_quantile(x, w, max(p - se, 0))) / 2
+
+
+def spread(table: pd.DataFrame, columns, probabilities=(0.025, 0.5, 0.975), weights=None) -> pd.DataFrame:
+    """Per column, over the datasets with a value (each with its importance weight; equal if none
+    given): how many, their effective sample size (`ess`), the min, the weighted quantiles with
+    their Monte Carlo standard errors (`mcse<p>`), the max, and whether the value is the same in
+    every dataset (`constant`)."""
     rows = []
+    weights = _normalised(weights, len(table))
     for column in columns:
         x = table[column].to_numpy(float)
-        x = x[~np.isnan(x)]
-        row = {"column": column, "n": len(x)}
+        known = ~np.isnan(x)
+        x, w = x[known], weights[known]
+        row = {"column": column, "n": len(x), "ess": ess(w)}
         if len(x):
-            row.update({"min": x.min(), **{f"q{p:g}": np.quantile(x, p) for p in probabilities},
+            row.update({"min": x.min(), **{f"q{p:g}": weighted_quantile(x, w, p) for p in probabilities},
+                        **{f"mcse{p:g}": quantile_mcse(x, w, p) for p in probabilities},
                         "max": x.max(), "constant": bool(x.min() == x.max())})
         rows.append(row)
     return pd.DataFrame(rows)
@@ -227,12 +267,13 @@ class Conclusion:
     text: str  # the statement a reader might draw
     needs: tuple[str, ...]  # the columns it is computed from
     test: Callable[[pd.DataFrame], pd.Series]  # True for each dataset in which it holds
+    conditioned: bool = False  # a published claim the sampler conditions on: it holds by construction
 
 
 CONCLUSIONS = {
     "primary_not_significant": Conclusion(
         "Primary endpoint not significant (Welch p above 0.05)",
-        ("pf_change_day7.both.p",), lambda t: t["pf_change_day7.both.p"] > 0.05),
+        ("pf_change_day7.both.p",), lambda t: t["pf_change_day7.both.p"] > 0.05, conditioned=True),
     "sd_above_bound": Conclusion(
         "SD of the PaO2/FiO2 change at or above the analytic lower bound",
         ("pf_change_sd",), lambda t: t["pf_change_sd"] >= sd_bound()),
@@ -257,43 +298,90 @@ CONCLUSIONS = {
         | (t["who_improved_day7.both.risk_difference.ci_high"] < 0)),
     "o2_free_not_significant": Conclusion(
         "Oxygen-free days to day 28 not significant (p above 0.05)",
-        ("o2_free_days_28.both.p",), lambda t: t["o2_free_days_28.both.p"] > 0.05),
+        ("o2_free_days_28.both.p",), lambda t: t["o2_free_days_28.both.p"] > 0.05, conditioned=True),
     "mortality_not_significant": Conclusion(
         "Mortality at day 28 not significant (p above 0.05)",
-        ("mortality_day28.both.p",), lambda t: t["mortality_day28.both.p"] > 0.05),
+        ("mortality_day28.both.p",), lambda t: t["mortality_day28.both.p"] > 0.05, conditioned=True),
     "some_death": Conclusion("At least one patient died", ("deaths",), lambda t: t["deaths"] > 0),
 }
 
 
-def shares(table: pd.DataFrame, conclusions=CONCLUSIONS) -> pd.Series:
-    """Per conclusion, the share of datasets in which it holds, among those in which every column it
-    needs was computed (NaN if there are none)."""
-    out = {}
+def shares(table: pd.DataFrame, conclusions=CONCLUSIONS, weights=None) -> pd.DataFrame:
+    """Per conclusion, among the datasets in which every column it needs was computed: the weighted
+    share in which it holds (`share`, NaN if there are none), its Monte Carlo standard error
+    (`mcse`, sqrt(sum w^2 (x - share)^2) for normalised weights), the effective sample size behind
+    it (`ess`) and whether it holds by construction (`conditioned`)."""
+    weights = _normalised(weights, len(table))
+    rows = {}
     for cid, c in conclusions.items():
-        computed = table.dropna(subset=list(c.needs)) if all(n in table for n in c.needs) else table.iloc[:0]
-        out[cid] = float(c.test(computed).mean()) if len(computed) else math.nan
-    return pd.Series(out, dtype=float)
+        computed = table.dropna(subset=list(c.needs)).index if all(n in table for n in c.needs) else table.index[:0]
+        row = {"share": math.nan, "mcse": math.nan, "ess": 0.0, "conditioned": c.conditioned}
+        if len(computed):
+            position = table.index.get_indexer(computed)
+            w = weights[position] / weights[position].sum()
+            x = c.test(table.loc[computed]).to_numpy(float)
+            share = float((w * x).sum())
+            row.update(share=share, mcse=float(np.sqrt((w ** 2 * (x - share) ** 2).sum())), ess=ess(w))
+        rows[cid] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def distinct(batch, column: str) -> int:
     """How many different datasets the batch holds as far as `column` goes (patients within an arm
-    in any order)."""
-    msc, placebo = (np.sort(a, axis=1) for a in _column(batch, column))
+    in any order; a missing value is one value, equal to every other missing value)."""
+    msc, placebo = (np.sort(np.nan_to_num(a, nan=-np.inf), axis=1) for a in _column(batch, column))
     return len(np.unique(np.c_[msc, placebo], axis=0))
 
 
-def verdict(row: pd.Series) -> str:
-    """'holds in all', 'holds in none', 'depends' (some scenario between) or 'pending' (not computed)."""
-    known = row.dropna()
-    if known.empty:
-        return "pending"
-    if (known == 1).all():
-        return "holds in all"
-    if (known == 0).all():
-        return "holds in none"
+def verdict(share: float, mcse: float, conditioned: bool = False) -> str:
+    """'by construction' (a claim the sampler conditions on), 'not computed', 'in every dataset drawn'
+    or 'in none drawn' (an estimate: the datasets not drawn may differ), else 'depends'."""
+    if conditioned:
+        return "by construction"
+    if share != share:
+        return "not computed"
+    if share == 1:
+        return "in every dataset drawn"
+    if share == 0:
+        return "in none drawn"
     return "depends"
 
 
-def verdicts(share_table: pd.DataFrame) -> pd.Series:
-    """`share_table`: one row per conclusion, one column per scenario (as from `shares`)."""
-    return share_table.apply(verdict, axis=1)
+# The statistics the abstract leaves open that are cheap for a whole batch (BATCHED), and the two
+# descriptions of a dataset: the committed dataset is the one nearest their weighted medians.
+TYPICAL = ("deaths", "pf_change_sd", "pf_change_day7.both.p", "o2_free_days_28.both.p",
+           "hospital_stay.both.p_exact", "hospital_stay.both.p_logrank")
+
+
+def weighted_percentile(x, weights) -> np.ndarray:
+    """Each value's mid-percentile among the weighted values (share below plus half the share equal)."""
+    x, w = np.asarray(x, float), np.asarray(weights, float) / np.sum(weights)
+    below = (w[None, :] * (x[None, :] < x[:, None])).sum(1)
+    equal = (w[None, :] * (x[None, :] == x[:, None])).sum(1)
+    return below + equal / 2
+
+
+def typical(batch, columns=TYPICAL) -> pd.DataFrame:
+    """Every dataset of the batch, nearest first: its weighted percentile on each of `columns` and the
+    largest distance of those from the median (50%), by which they are ordered (ties: the heavier first)."""
+    table = values(batch, [c for c in columns if c in BATCHED])
+    out = pd.DataFrame({c: weighted_percentile(table[c], batch.weights) for c in columns})
+    out["distance"] = (out[list(columns)] - 0.5).abs().max(axis=1)
+    out["weight"] = batch.weights
+    out["dataset"] = np.arange(len(batch))
+    return out.sort_values(["distance", "weight"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+def committed_table(batch, variants: dict, reweight) -> pd.DataFrame:
+    """What data/reconstructed/pinned.csv holds: per dataset of the book's batch, its weight under each
+    variant of the model (`weight.<label>`, from `reweight(batch, **overrides)`), then `values` of
+    every open result (the exact permutation test of hospital stay on the first datasets only, as in LIMITS)."""
+    weights = pd.DataFrame({f"weight.{label}": reweight(batch, **overrides) if overrides else batch.weights
+                            for label, overrides in variants.items()})
+    table = values(batch, limits={"hospital_stay": LIMITS["hospital_stay"]})
+    table.attrs = {}
+    return pd.concat([pd.DataFrame({"dataset": np.arange(len(batch))}), weights, table], axis=1)
+
+
+def load_committed(path) -> pd.DataFrame:
+    return pd.read_csv(path)

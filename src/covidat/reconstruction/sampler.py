@@ -2,18 +2,24 @@
 
 The model (ASSUMPTIONS, written to assumptions.csv beside the data) is a prior over datasets:
 each patient independently draws a baseline PaO2/FiO2 and WHO score, whether and when they
-die, the day oxygen would stop and the days from then to discharge; the day-7 WHO score
-follows from those, and the day-7 PaO2/FiO2 from the day-7 support. A reconstruction is a
-draw from this prior conditioned on every published claim, all at once.
+die (more often with severe ARDS), the day oxygen would stop (later if ventilated or severely
+hypoxaemic at baseline) and the days from then to discharge; the day-7 WHO score follows from
+the course and the baseline support, and the day-7 PaO2/FiO2 from the day-7 support. The target
+is this prior conditioned on every published claim, all at once.
 
-Start states are built block by block by rejection from the prior, vectorised (_starts): oxygen
-courses meeting their claims (_courses), then for each course the discharge days (_discharges)
-and day-7 PaO2/FiO2 (_day7_pf) meeting theirs; a course is chosen in proportion to how likely it
-makes those later claims hold, as the joint conditioning requires. Each dataset's chain then
-takes BURN_IN Metropolis–Hastings steps that keep every claim (_walk), whose stationary
-distribution is exactly the prior restricted to the claims. Same seed and assumptions, same datasets.
+`sample` draws from it by importance sampling, in rounds that each have their own random stream
+(_round): oxygen courses meeting their claims by rejection (_courses); for each, discharge days
+(_discharges) and day-7 PaO2/FiO2 (_day7_pf) meeting theirs, also by rejection, each giving an
+unbiased estimate of how probable the course makes those claims. A course with both gives one
+dataset, an exact draw given its course, weighted by the product of the two estimates
+(Batch.weights). Nothing is resampled; the effective sample size of the weights says what a
+batch is worth. Same seed and assumptions, same datasets; the first datasets of a seed do not
+depend on how many are asked for.
 """
+import contextlib
 import csv
+import functools
+import multiprocessing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from covidat import ROOT
 from covidat.data.claims import holds, load_claims
 from covidat.data import PATIENT_COLUMNS, typed_frame
 from covidat.endpoints import hospital, improvement, oxygen, oxygenation, secondary
@@ -41,36 +48,53 @@ ASSUMPTIONS = {
     "who_day0_ventilated": ("70% if PaO2/FiO2 <= 100, else 30%",
                             "chance that a patient starts on invasive ventilation (WHO 6) rather than "
                             "non-invasive support (WHO 5)",
-                            "severe ARDS (PaO2/FiO2 100 or less) is more often intubated; the shares are "
-                            "not reported", "ardsdefinition2012"),
-    "mortality": (0.28, "chance that a patient dies by day 28, the same in both arms",
-                  "pooled ICU mortality of COVID-19 was 28%; the trial reports no mortality figure, only "
-                  "that mortality did not differ significantly", "chang2021icu"),
-    "death_day_range": ("3-28", "day of death for a patient who dies: whole days, uniform over the range",
-                        "not reported; deaths after day 28 would not count in the day-28 mortality", "none"),
-    "o2_days_median": ("published median of the arm", "median of the prior for the day oxygen stops",
-                       "centres the prior where the claims are, so that conditioning is fast; the "
-                       "conditioning, not the prior, fixes the medians", "none"),
+                            "not reported; the lower the PaO2/FiO2, the likelier intubation (the shares "
+                            "are guesses, no source gives them at randomisation)", "none"),
+    "mortality": (0.32, "chance of dying in hospital for a patient with moderate ARDS at baseline "
+                  "(PaO2/FiO2 above 100), the same in both arms",
+                  "the Berlin definition's validation reports 32% mortality in moderate ARDS (all causes, "
+                  "not COVID-19); the trial reports no mortality figure, only that mortality did not differ "
+                  "significantly", "ardsdefinition2012"),
+    "mortality_severe": (0.45, "chance of dying in hospital for a patient with severe ARDS at baseline "
+                         "(PaO2/FiO2 100 or less)", "45% in severe ARDS in the same validation",
+                         "ardsdefinition2012"),
+    "death_day_range": ("5-60", "day of death for a patient who dies: whole days, uniform over the range",
+                        "not reported; deaths continue after day 28 (they count in hospital stay, not in "
+                        "day-28 mortality)", "none"),
+    "o2_days_median": ("published median of the arm", "median of the prior for the day oxygen stops, before "
+                       "the severity factor", "centres the prior where the claims are, so that conditioning "
+                       "is fast; the conditioning, not the prior, fixes the medians", "none"),
+    "o2_days_severity": (1.3, "factor on the day oxygen stops for a patient ventilated at baseline or with "
+                         "PaO2/FiO2 100 or less (others: its inverse)",
+                         "not reported; sicker patients need support longer (the Berlin validation reports "
+                         "longer ventilation in survivors of more severe ARDS)", "ardsdefinition2012"),
     "o2_days_spread": (0.5, "spread (SD of the logarithm) of the day oxygen stops: log-normal, whole days",
                        "not reported; right-skewed durations, as for times to recovery", "none"),
     "o2_min_days": (3, "earliest day oxygen can stop",
-                    "patients with moderate to severe ARDS are not off oxygen on day 1 or 2", "none"),
+                    "not reported; patients with moderate to severe ARDS are not off oxygen on day 1 or 2",
+                    "none"),
+    "o2_min_days_severe": (10, "earliest day oxygen can stop for a patient ventilated at baseline or with "
+                           "PaO2/FiO2 100 or less", "not reported; such a patient is weaned from the "
+                           "ventilator and then from oxygen over more than a week", "none"),
     "death_on_oxygen": ("yes", "a patient who dies is on oxygen until death; oxygen time is censored at death "
                         "(o2_event 0, o2_days = death_day), hospital stay ends at death (discharged 0)",
                         "deaths are a competing event for oxygen discontinuation, handled as censoring",
                         "none"),
     "discharge_gap": ("1-10", "days from stopping oxygen to discharge: whole days, uniform over the range",
                       "not reported; nobody goes home on oxygen or on the day it stops", "none"),
+    "discharge_gap_ventilated": ("3-14", "days from stopping oxygen to discharge for a patient ventilated at "
+                                 "day 7: whole days, uniform over the range", "not reported; a patient ventilated "
+                                 "a week into the illness needs days of recovery after oxygen", "none"),
     "discharge_min_day": (8, "earliest discharge day", "nobody is discharged in the first week", "none"),
     "who_day7": ("from the course", "WHO score at day 7: 7 if dead; 6 if dying later; 3 if oxygen stopped "
-                 "by day 7; otherwise 4, 5 or 6 as oxygen stops within 7 more days, within 14, or later",
-                 "support at day 7 follows how far the patient is from recovery; scale as registered",
-                 "nct04615429"),
+                 "by day 7; otherwise one step below the baseline score if oxygen stops within 7 more days, "
+                 "else the baseline score",
+                 "support at day 7 follows the patient's baseline support and how far recovery still is; "
+                 "scale as registered", "nct04615429"),
     "pf_day7": ("means 380, 250, 170, 130", "day-7 PaO2/FiO2 (mmHg) by day-7 WHO score 3, 4, 5, 6: "
                 "whole numbers, normal around the mean, within 301-500, 150-400, 60-300, 60-300",
-                "off oxygen means breathing room air with PaO2/FiO2 above 300 (no longer in the ARDS "
-                "range); non-invasive or invasive ventilation at day 7 means still 300 or less",
-                "ardsdefinition2012"),
+                "the bounds at 300 follow the Berlin definition (PaO2/FiO2 above 300 is outside ARDS); "
+                "the means and the other bounds are not reported", "ardsdefinition2012"),
     "pf_change_sd": (50, "SD (mmHg) of day-7 PaO2/FiO2 around the mean for the day-7 WHO score",
                      "not reported; wide enough that 'not significant' holds comfortably", "none"),
     "pf_measured_day7": ("alive at day 7", "patients with a day-7 PaO2/FiO2",
@@ -93,20 +117,20 @@ ASSUMPTIONS = {
     "method.mortality_day28": (secondary.mortality_day28.__name__, "deaths by day 28; two-sided Fisher's exact test",
                                "the registry lists all-cause mortality at day 28", "nct04615429"),
 }
-OVERRIDABLE = ("improvement_min_drop", "mortality", "o2_days_spread", "pf_change_sd", "discharge_gap")
+OVERRIDABLE = ("improvement_min_drop", "mortality", "mortality_severe", "o2_days_spread", "pf_change_sd",
+               "discharge_gap")
 PF_DAY7 = {3: (380, 301, 500), 4: (250, 150, 400), 5: (170, 60, 300), 6: (130, 60, 300)}  # mean, low, high
 ARMS = ("msc", "placebo", "both")  # arms as claim ids name them
 PF_MAX = 600  # day-7 PaO2/FiO2 values are clipped to 0..PF_MAX before their prior is looked up
-BURN_IN = 200  # Metropolis–Hastings steps each chain takes from its start state before its state is kept
-PF_STEP = 20  # a move of day-7 PaO2/FiO2 shifts two patients of an arm by up to this many mmHg, in opposite directions
 MAX_DAY = 120
-ARM_DRAWS = 20_000  # per round of building start states: arms of patients drawn from the prior, per arm
-ARM_PAIRS = 20_000  # random pairs of arms meeting their own claims, tried against the claims comparing arms
+ARM_DRAWS = 20_000  # per round: arms of patients drawn from the prior, per arm
+ARM_PAIRS = 20_000  # per round: random pairs of arms meeting their own claims, tried against the claims comparing arms
 DISCHARGE_DRAWS = 5_000  # per oxygen course: discharge gaps drawn for each arm
-START_COURSES = 32  # start states come from this many oxygen courses (fewer if fewer datasets are asked for)
 PF_DRAWS = 2_000  # per oxygen course: day-7 PaO2/FiO2 candidates drawn
 PF_TILTS = np.linspace(-0.3, 0.3, 601)  # tilts the day-7 draws may take (per mmHg)
-MAX_ROUNDS = 500
+MAX_ROUNDS = 5_000
+BOOK_DATASETS = 457  # datasets in the batch the book is built with (data/reconstructed/batch.csv)
+DEFAULT_BATCH = ROOT / "data" / "reconstructed" / "batch.csv"
 
 
 def assumptions_table() -> pd.DataFrame:
@@ -122,11 +146,14 @@ def _range(text: str) -> tuple[int, int]:
 @dataclass
 class Batch:
     """n reconstructed datasets: one (n, 20) array per patient column, NaN for empty values, and each
-    dataset's weight in the target distribution (`weights`, summing to 1; equal unless given)."""
+    dataset's importance weight in the target distribution (`weights`, summing to 1; equal unless
+    given; `log_weights` unnormalised), with the round of the sample it came from (`rounds`)."""
     columns: dict
     arm: np.ndarray
     assumptions: dict = field(default_factory=dict)
     weights: np.ndarray | None = None
+    log_weights: np.ndarray | None = None
+    rounds: np.ndarray | None = None
 
     def __post_init__(self):
         if self.weights is None:
@@ -177,22 +204,18 @@ class _Model:
         with np.errstate(invalid="ignore"):  # rows of WHO scores no patient has at day 7 are all -inf
             self.pf_tilted_means = (np.exp(tilted - np.logaddexp.reduce(tilted, 2, keepdims=True)) * x).sum(2)
 
-    # --- the prior, one group of variables at a time; each returns arrays shaped like `shape`
+    # --- the prior, one group of variables at a time (latent draws; `course` turns them into a course)
     def baseline(self, rng, shape):
         low, high = _range(self.p["pf_day0_range"])
-        pf0 = rng.integers(low, high + 1, shape)
-        return {"pf0": pf0, "u_who": rng.random(shape)}
+        return {"pf0": rng.integers(low, high + 1, shape), "u_who": rng.random(shape)}
 
     def oxygen(self, rng, shape):
-        t = np.rint(self.o2_median * np.exp(rng.normal(0, float(self.p["o2_days_spread"]), shape)))
         low, high = _range(self.p["death_day_range"])
-        return {"t": np.clip(t, int(self.p["o2_min_days"]), MAX_DAY),
-                "died": rng.random(shape) < float(self.p["mortality"]),
+        return {"z": rng.normal(0, 1, shape), "u_death": rng.random(shape),
                 "death_day": rng.integers(low, high + 1, shape)}
 
     def discharge(self, rng, shape):
-        low, high = _range(self.p["discharge_gap"])
-        return {"gap": rng.integers(low, high + 1, shape)}
+        return {"u_gap": rng.random(shape)}
 
     GROUPS = ("baseline", "oxygen", "discharge")
 
@@ -201,23 +224,27 @@ class _Model:
         s = {k: v for g in self.GROUPS for k, v in getattr(self, g)(rng, shape).items()}
         return s | {"pf7": np.full(shape, np.nan)}
 
-    def log_prior_pf7(self, s) -> np.ndarray:
-        """Log prior of every patient's day-7 PaO2/FiO2 given their day-7 WHO score, summed per chain."""
-        x = np.clip(s["pf7"], 0, PF_MAX).astype(int)
-        return self.pf_log_prior[self.course(s)["who7"], x].sum(1)
-
     # --- what follows from the drawn variables
     def course(self, s):
-        died, dday, t = s["died"], s["death_day"], s["t"]
-        who0 = np.where(s["u_who"] < np.where(s["pf0"] <= 100, 0.7, 0.3), 6, 5)
+        p, pf0 = self.p, s["pf0"]
+        who0 = np.where(s["u_who"] < np.where(pf0 <= 100, 0.7, 0.3), 6, 5)
+        severe = (who0 == 6) | (pf0 <= 100)
+        factor = np.where(severe, float(p["o2_days_severity"]), 1 / float(p["o2_days_severity"]))
+        t = np.rint(self.o2_median * factor * np.exp(float(p["o2_days_spread"]) * s["z"]))
+        t = np.clip(t, np.where(severe, int(p["o2_min_days_severe"]), int(p["o2_min_days"])), MAX_DAY)
+        died = s["u_death"] < np.where(pf0 <= 100, float(p["mortality_severe"]), float(p["mortality"]))
+        dday = s["death_day"]
         later = t - 7
-        who7 = np.select([died & (dday <= 7), died, t <= 7, later <= 7, later <= 14], [7, 6, 3, 4, 5], 6)
+        who7 = np.select([died & (dday <= 7), died, t <= 7, later <= 7], [7, who0, 3, who0 - 1], who0)
+        (low, high), (vlow, vhigh) = _range(p["discharge_gap"]), _range(p["discharge_gap_ventilated"])
+        low, high = np.where(who7 == 6, vlow, low), np.where(who7 == 6, vhigh, high)
+        gap = low + np.floor(s["u_gap"] * (high - low + 1))
         return {
             "who0": who0, "who7": who7,
-            "improved": who0 - who7 >= int(self.p["improvement_min_drop"]),
+            "improved": who0 - who7 >= int(p["improvement_min_drop"]),
             "o2_days": np.where(died, dday, t), "o2_event": (~died).astype(float),
-            "hospital_days": np.where(died, dday, t + s["gap"]),
-            "died": died, "death_day": np.where(died, dday, np.nan), "pf0": s["pf0"], "pf7": s["pf7"],
+            "hospital_days": np.where(died, dday, t + gap),
+            "died": died, "death_day": np.where(died, dday, np.nan), "pf0": pf0, "pf7": s["pf7"],
         }
 
     def statistics(self, c, block: str, arms=ARMS) -> dict:
@@ -267,14 +294,6 @@ class _Model:
         """Patients discharged alive before the earliest discharge day, per row and patient."""
         return ~c["died"] & (c["hospital_days"] < int(self.p["discharge_min_day"]))
 
-    def valid(self, s) -> np.ndarray:
-        """Whether each dataset meets every claim and has every value inside the model's ranges."""
-        c = self.course(s)
-        ok = ~self.early_discharge(c).any(1) & np.isfinite(self.log_prior_pf7(s))
-        for block in ("oxygen", "stay", "pf"):
-            ok &= self.meets(self.statistics(c, block))
-        return ok
-
     def pf_sums(self, arm: str, measured):
         """For `measured` patients of an arm ("msc" or "placebo") with a day-7 value: the smallest
         and largest whole-number sums of PaO2/FiO2 changes whose mean prints as the published one."""
@@ -283,19 +302,22 @@ class _Model:
         return np.ceil(measured * (value - half)).astype(int), np.floor(measured * (value + half)).astype(int)
 
 
-def _courses(model: _Model, rng) -> dict:
+def _courses(model: _Model, rng) -> tuple[dict, float]:
     """Oxygen courses (baseline, death, the day oxygen stops; a discharge gap drawn too) meeting
     every claim about them, by rejection from the prior: arms of patients are drawn independently
     and kept if they meet their own claims (median days to stopping oxygen, patients improved), then
-    random pairs of kept arms are kept if they meet the claims comparing arms (log-rank, oxygen-free
-    days, mortality) and leave a whole-number sum of PaO2/FiO2 changes that prints as each arm's mean."""
+    distinct random pairs of kept arms are kept if they meet the claims comparing arms (log-rank,
+    oxygen-free days, mortality) and leave a whole-number sum of PaO2/FiO2 changes that prints as
+    each arm's mean. Returns the courses and the log of the estimated prior probability of those claims."""
     n = model.n
     draws = model.draw(rng, (ARM_DRAWS, 2 * n))
     c = model.course(draws)
     msc, placebo = (np.flatnonzero(model.meets(model.statistics(c, "oxygen", (arm,)))) for arm in model.arms)
     if not len(msc) or not len(placebo):
-        return {k: v[:0] for k, v in draws.items()}
-    i, j = rng.choice(msc, ARM_PAIRS), rng.choice(placebo, ARM_PAIRS)
+        return {k: v[:0] for k, v in draws.items()}, -np.inf
+    pair = np.unique(rng.integers(0, len(msc) * len(placebo), ARM_PAIRS))  # distinct pairs, in random order
+    pair = rng.permutation(pair)
+    i, j = msc[pair // len(placebo)], placebo[pair % len(placebo)]
     pairs = {k: np.c_[v[i, :n], v[j, n:]] for k, v in draws.items()}
     c = model.course(pairs)
     keep = model.meets(model.statistics(c, "oxygen"))
@@ -303,7 +325,9 @@ def _courses(model: _Model, rng) -> dict:
         measured = (c["who7"][:, in_arm] < 7).sum(1)
         low, high = model.pf_sums(arm, measured)
         keep &= (measured > 0) & (low <= high)
-    return {k: v[keep] for k, v in pairs.items()}
+    with np.errstate(divide="ignore"):
+        log_p = np.log(len(msc) / ARM_DRAWS) + np.log(len(placebo) / ARM_DRAWS) + np.log(keep.mean())
+    return {k: v[keep] for k, v in pairs.items()}, log_p
 
 
 def _discharges(model: _Model, course: dict, rng) -> np.ndarray:
@@ -312,8 +336,8 @@ def _discharges(model: _Model, course: dict, rng) -> np.ndarray:
     stay prints as published and nobody goes home too early; then every pair of kept vectors whose
     rank test prints as published. Returns the gaps of those pairs, one row each."""
     n, m = model.n, model.in_msc
-    gaps = model.discharge(rng, (DISCHARGE_DRAWS, 2 * n))["gap"]
-    c = model.course(course | {"gap": gaps})  # the course's row broadcast against every gap vector
+    gaps = model.discharge(rng, (DISCHARGE_DRAWS, 2 * n))["u_gap"]
+    c = model.course(course | {"u_gap": gaps})  # the course's row broadcast against every gap vector
     early = model.early_discharge(c)
     msc, placebo = (np.flatnonzero(model.meets(model.statistics(c, "stay", (arm,))) & ~early[:, in_arm].any(1))
                     for arm, in_arm in model.arms.items())
@@ -366,131 +390,89 @@ def _day7_pf(model: _Model, course: dict, rng) -> tuple[np.ndarray, float]:
         return pf7[keep].astype(float), log_weight + np.log(keep.mean())
 
 
-def _starts(model: _Model, chains: int, rng) -> dict:
-    """Start states for `chains` chains, each meeting every claim: oxygen courses from _courses,
-    in rounds, each with the discharge gaps (_discharges) and day-7 PaO2/FiO2 (_day7_pf) found for
-    it, until min(chains, START_COURSES) courses have both. Each chain takes a course with chance
-    proportional to its estimated probability of meeting the claims about stays and day 7 (gap
-    pairs found, times _day7_pf's estimate), then one of its gaps and day-7 values at random."""
-    found, needed = [], min(chains, START_COURSES)
-    for _ in range(MAX_ROUNDS):
-        courses = _courses(model, rng)
-        for row in range(len(courses["t"])):
-            course = {k: v[row:row + 1] for k, v in courses.items()}
-            gaps = _discharges(model, course, rng)
-            if not len(gaps):
-                continue
-            pf7, log_weight = _day7_pf(model, course, rng)
-            if len(pf7):
-                found.append((course, gaps, pf7, np.log(len(gaps)) + log_weight))
-            if len(found) == needed:
-                weight = np.exp(np.array([f[3] for f in found]) - max(f[3] for f in found))
-                pick = rng.choice(len(found), chains, p=weight / weight.sum())
-                state = {k: np.concatenate([f[0][k] for f in found])[pick] for k in course}
-                state["gap"] = np.stack([found[i][1][rng.integers(len(found[i][1]))] for i in pick])
-                state["pf7"] = np.stack([found[i][2][rng.integers(len(found[i][2]))] for i in pick])
-                return state
-    raise RuntimeError(f"no dataset meeting every claim in {MAX_ROUNDS} rounds")
+def _round(model: _Model, k: int, seed: int) -> tuple[list, float]:
+    """Round k of a sample: oxygen courses (_courses) and, for each, the discharge gaps (_discharges)
+    and day-7 PaO2/FiO2 (_day7_pf) meeting the later claims. Each course with both gives one
+    dataset: one of its gap pairs and one of its day-7 candidates at random (each an exact draw from
+    the course's conditional distribution), with the log of its importance weight, an unbiased
+    estimate of the probability that the course meets the later claims (the share of gap pairs
+    kept, times _day7_pf's estimate). Round k has its own random stream, so rounds can run apart.
+    Returns the datasets (state, log weight) and the log probability of the oxygen claims."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k,)))
+    courses, log_p = _courses(model, rng)
+    found = []
+    for row in range(len(courses["z"])):
+        course = {key: v[row:row + 1] for key, v in courses.items()}
+        if not _stays_possible(model, course):
+            continue
+        gaps = _discharges(model, course, rng)
+        if not len(gaps):
+            continue
+        pf7, log_pf = _day7_pf(model, course, rng)
+        if len(pf7):
+            state = course | {"u_gap": gaps[rng.integers(len(gaps))][None], "pf7": pf7[rng.integers(len(pf7))][None]}
+            found.append((state, np.log(len(gaps)) - 2 * np.log(DISCHARGE_DRAWS) + log_pf))
+    return found, log_p
 
 
-def _discharge_move(model: _Model, state: dict, patient: np.ndarray, rng) -> tuple[dict, np.ndarray]:
-    """A new discharge gap for one patient per chain: half the time a fresh draw from the prior,
-    half the time the gap that gives the patient another patient's stay (the published rank
-    test needs tied stays). Returns the proposal and log of its Metropolis–Hastings ratio."""
-    rows = np.arange(len(patient))
-    low, high = _range(model.p["discharge_gap"])
-    stays = model.course(state)["hospital_days"]
-    other = (patient + rng.integers(1, stays.shape[1], len(rows))) % stays.shape[1]
-    t = state["t"][rows, patient]
-    copy = rng.random(len(rows)) < 0.5
-    gap = np.where(copy, stays[rows, other] - t, rng.integers(low, high + 1, len(rows)))
-    others = np.ones_like(stays, bool)
-    others[rows, patient] = False
-
-    def chance(g):  # probability of proposing gap g (within the range) from this state
-        tied = ((stays == (t + g)[:, None]) & others).sum(1)
-        return 0.5 / (high - low + 1) + 0.5 * tied / (stays.shape[1] - 1)
-
-    inside = (gap >= low) & (gap <= high)
-    gap = np.where(inside, gap, state["gap"][rows, patient])
-    proposal = {k: v.copy() for k, v in state.items()}
-    proposal["gap"][rows, patient] = gap
-    log_ratio = np.where(inside, np.log(chance(state["gap"][rows, patient])) - np.log(chance(gap)), -np.inf)
-    return proposal, log_ratio
+def _stays_possible(model: _Model, course: dict) -> bool:
+    """Whether some discharge gaps give each arm its published median stay: the median rises with
+    every gap, so the smallest and largest gaps bracket every median the course allows (a quick
+    screen before _discharges, which most courses fail)."""
+    c = {bound: model.course(course | {"u_gap": np.full_like(course["pf0"], u, dtype=float)})["hospital_days"]
+         for bound, u in (("low", 0.0), ("high", 1 - 1e-12))}
+    for arm, in_arm in model.arms.items():
+        _, value, _ = model.targets[f"hospital_stay.{arm}.median"]
+        if not np.median(c["low"][:, in_arm]) <= value <= np.median(c["high"][:, in_arm]):
+            return False
+    return True
 
 
-def _propose(model: _Model, state: dict, rng) -> tuple[dict, np.ndarray]:
-    """One move per chain: redraw a patient's baseline (move 0, their day-7 PaO2/FiO2 shifted with
-    it so that their change stays) or oxygen course (1) from the model, or their discharge gap
-    (2-3, see _discharge_move), or shift the day-7 PaO2/FiO2 of two patients of an arm in opposite
-    directions (4: the arm's mean change stays), or redraw the day oxygen stops from the model
-    with the gap that keeps their stay (5: the published stay claims need exact ties, which a
-    new stay rarely keeps). Returns the proposal and the log Metropolis–Hastings ratio."""
-    chains, size = state["t"].shape
-    rows = np.arange(chains)
-    patient = rng.integers(0, size, chains)
-    proposal, log_ratio = _discharge_move(model, state, patient, rng)
-    move = rng.integers(0, 6, chains)
-    at = (rows, patient)
-    fresh = {name: getattr(model, name)(rng, (chains, size)) for name in ("baseline", "oxygen")}
-    for g, name in enumerate(fresh):
-        chosen = (rows[move == g], patient[move == g])
-        for k, v in fresh[name].items():
-            proposal[k][chosen] = v[chosen]
-    proposal["pf7"][at] += np.where(move == 0, proposal["pf0"][at] - state["pf0"][at], 0)
-    n = model.n
-    partner = (patient // n) * n + (patient % n + rng.integers(1, n, chains)) % n  # another patient, same arm
-    shift = np.where(move == 4, rng.integers(1, PF_STEP + 1, chains) * rng.choice([-1, 1], chains), 0)
-    proposal["pf7"][at] += shift
-    proposal["pf7"][rows, partner] -= shift
-    discharge = (move == 2) | (move == 3)
-    proposal["gap"][~discharge] = state["gap"][~discharge]
-    log_ratio = np.where(discharge, log_ratio, 0.0)
-    # Move 5: proposing t from the model, the ratio is the gap's prior (uniform) after against before.
-    same_stay = (rows[move == 5], patient[move == 5])
-    proposal["t"][same_stay] = fresh["oxygen"]["t"][same_stay]
-    proposal["gap"][same_stay] = state["t"][same_stay] + state["gap"][same_stay] - proposal["t"][same_stay]
-    low, high = _range(model.p["discharge_gap"])
-    gap = proposal["gap"][at]
-    log_ratio = np.where((move == 5) & ((gap < low) | (gap > high)), -np.inf, log_ratio)
-    with np.errstate(invalid="ignore"):  # a proposal outside the day-7 range has log prior -inf
-        return proposal, log_ratio + model.log_prior_pf7(proposal) - model.log_prior_pf7(state)
+@dataclass
+class Pool:
+    """The weighted datasets of a sample, in the order of their rounds."""
+    states: list
+    log_weights: np.ndarray
+    rounds: np.ndarray  # the round each dataset came from
+    log_p_oxygen: np.ndarray  # per round run: log estimated probability of the oxygen claims
 
 
-def _walk(model: _Model, state: dict, steps: int, rng) -> dict:
-    """`steps` Metropolis–Hastings steps of chains that meet every claim: a move is kept only if
-    every claim still holds, so the model restricted to the claims is their stationary distribution."""
-    chains = len(state["t"])
-    for _ in range(steps):
-        proposal, log_ratio = _propose(model, state, rng)
-        accept = np.log(rng.random(chains)) < log_ratio
-        rows = np.flatnonzero(accept)  # only moves the ratio accepts need their claims checked
-        accept[rows] = model.valid({k: v[rows] for k, v in proposal.items()})
-        for k in state:
-            state[k][accept] = proposal[k][accept]
-    return state
+
+def _pool(model: _Model, n: int, seed: int, processes: int = 1) -> Pool:
+    """Rounds 0, 1, 2, ... until n datasets are found; the first n (in round order) are kept, so the
+    same seed gives the same first datasets whatever n is."""
+    states, log_weights, rounds, log_p = [], [], [], []
+    run = functools.partial(_round, model, seed=seed)
+    with (multiprocessing.Pool(processes) if processes > 1 else contextlib.nullcontext()) as pool:
+        results = pool.imap(run, range(MAX_ROUNDS)) if pool else map(run, range(MAX_ROUNDS))
+        for k, (found, log_p_k) in enumerate(results):
+            log_p.append(log_p_k)
+            for state, log_w in found:
+                states.append(state)
+                log_weights.append(log_w)
+                rounds.append(k)
+            if len(states) >= n:
+                return Pool(states[:n], np.array(log_weights[:n]), np.array(rounds[:n]), np.array(log_p))
+    raise RuntimeError(f"fewer than {n} datasets meeting every claim in {MAX_ROUNDS} rounds")
 
 
-def _chains(model: _Model, chains: int, rng) -> dict:
-    """Start states (_starts), each chain then walking BURN_IN steps."""
-    return _walk(model, _starts(model, chains, rng), BURN_IN, rng)
-
-
-def sample(n: int, seed: int = DEFAULT_SEED, **overrides) -> Batch:
-    """n datasets from the model conditioned on every claim; `overrides` replace assumption values
-    (any of OVERRIDABLE, e.g. improvement_min_drop=2, mortality=0.1, pf_change_sd=80)."""
+def sample(n: int, seed: int = DEFAULT_SEED, processes: int = 1, **overrides) -> Batch:
+    """n datasets from the model conditioned on every claim, each with its importance weight
+    (`Batch.weights`); `overrides` replace assumption values (any of OVERRIDABLE, e.g.
+    improvement_min_drop=2, mortality=0.2, pf_change_sd=80). `processes` runs rounds in parallel
+    (same datasets)."""
     unknown = set(overrides) - set(OVERRIDABLE)
     if unknown:
         raise ValueError(f"cannot override {sorted(unknown)}; choose from {OVERRIDABLE}")
     params = {k: v[0] for k, v in ASSUMPTIONS.items()} | overrides
     model = _Model(params, load_claims())
-    rng = np.random.default_rng(seed)
-    state = _chains(model, n, rng)
+    pool = _pool(model, n, seed, processes)
+    state = {k: np.concatenate([s[k] for s in pool.states]) for k in pool.states[0]}
     course = model.course(state)
     pf7 = np.where(course["who7"] < 7, state["pf7"], np.nan)
 
     size = 2 * model.n
-    order = rng.permutation(size)  # allocation order, the same for every dataset of the batch
+    order = np.random.default_rng(seed).permutation(size)  # allocation order, the same for every dataset
     columns = {
         "pf_day0": state["pf0"], "pf_day7": pf7, "who_day0": course["who0"], "who_day7": course["who7"],
         "improved_day7": course["improved"], "o2_days": course["o2_days"], "o2_event": course["o2_event"],
@@ -503,16 +485,89 @@ def sample(n: int, seed: int = DEFAULT_SEED, **overrides) -> Batch:
     columns["patient_id"] = np.tile([f"P{i:02d}" for i in range(1, size + 1)], (n, 1)).astype(object)
     if "provenance" in {c.name for c in PATIENT_COLUMNS}:
         columns["provenance"] = np.full((n, size), PROVENANCE, dtype=object)
-    return Batch(columns, arm, params)
+    weights = np.exp(pool.log_weights - pool.log_weights.max())
+    return Batch(columns, arm, params, weights / weights.sum(), pool.log_weights, pool.rounds)
 
 
-def reconstruct(seed: int = DEFAULT_SEED, **overrides) -> pd.DataFrame:
-    """One dataset satisfying every claim in data/published/claims.csv."""
-    return sample(1, seed, **overrides).frame(0)
+def reconstruct(seed: int = DEFAULT_SEED, n: int | None = None, processes: int = 1) -> tuple[pd.DataFrame, Batch]:
+    """The book's dataset: a batch of n datasets (BOOK_DATASETS by default) and, from it, the typical
+    one (`pinned.typical`: nearest the weighted medians of the statistics the abstract leaves open)."""
+    from covidat.reconstruction import pinned  # pinned summarises batches; it does not import this module
+    batch = sample(n or BOOK_DATASETS, seed, processes)
+    return batch.frame(pinned.typical(batch)["dataset"].iloc[0]), batch
 
 
-def write(patients: pd.DataFrame, out: Path) -> None:
+# Variants of the model the book compares (label -> overrides), each reached by reweighting the
+# batch (`reweighted`), so no variant needs a batch of its own.
+def variants() -> dict:
+    mortality, severe, sd = (ASSUMPTIONS[k][0] for k in ("mortality", "mortality_severe", "pf_change_sd"))
+    return {"as assumed": {},
+            "mortality halved": {"mortality": mortality / 2, "mortality_severe": severe / 2},
+            "mortality 1.5 times": {"mortality": mortality * 1.5, "mortality_severe": severe * 1.5},
+            f"day-7 PaO2/FiO2 SD {sd / 2:g} mmHg": {"pf_change_sd": sd / 2},
+            f"day-7 PaO2/FiO2 SD {sd * 1.5:g} mmHg": {"pf_change_sd": sd * 1.5}}
+
+
+REWEIGHTABLE = ("mortality", "mortality_severe", "pf_change_sd")
+
+
+def reweighted(batch: Batch, **overrides) -> np.ndarray:
+    """The batch's importance weights for the model with `overrides` (any of REWEIGHTABLE): the claims
+    are the same, so the target changes only by the ratio of the two priors, which multiplies each
+    weight (deaths given baseline PaO2/FiO2; day-7 PaO2/FiO2 given the day-7 WHO score; a patient dead
+    by day 7 has no value, and their latent one integrates out). Normalised to sum to 1."""
+    unknown = set(overrides) - set(REWEIGHTABLE)
+    if unknown:
+        raise ValueError(f"cannot reweight for {sorted(unknown)}; choose from {REWEIGHTABLE}")
+    claims = load_claims()
+    base, other = _Model(batch.assumptions, claims), _Model(batch.assumptions | overrides, claims)
+    c = batch.columns
+    pf0, died = c["pf_day0"], c["died"] == 1
+    who7 = c["who_day7"].astype(int)
+    x = np.clip(np.nan_to_num(c["pf_day7"]), 0, PF_MAX).astype(int)
+
+    def log_prior(model):
+        death = np.where(pf0 <= 100, float(model.p["mortality_severe"]), float(model.p["mortality"]))
+        with np.errstate(divide="ignore"):
+            deaths = np.where(died, np.log(death), np.log1p(-death)).sum(1)
+            return deaths + np.where(who7 < 7, model.pf_log_prior[who7, x], 0.0).sum(1)
+
+    with np.errstate(invalid="ignore"):
+        log_w = np.log(batch.weights) + log_prior(other) - log_prior(base)
+    w = np.exp(log_w - np.nanmax(log_w))
+    w = np.nan_to_num(w)
+    return w / w.sum()
+
+
+def batch_table(batch: Batch) -> pd.DataFrame:
+    """A batch as one table: one row per patient per dataset, with the dataset's round and log weight."""
+    frames = [batch.frame(i).assign(dataset=i, round=int(batch.rounds[i]), log_weight=batch.log_weights[i])
+              for i in range(len(batch))]
+    table = pd.concat(frames, ignore_index=True)
+    return table[["dataset", "round", "log_weight"] + [c for c in table if c not in ("dataset", "round", "log_weight")]]
+
+
+def load_batch(path: Path = DEFAULT_BATCH) -> Batch:
+    """The batch written by `write` (batch.csv), as sample returned it."""
+    table = pd.read_csv(path)
+    first = table.groupby("dataset", sort=True).first()
+    size = len(table) // len(first)
+    columns = {c.name: (table[c.name].to_numpy(object) if c.kind is str else table[c.name].to_numpy(float))
+               .reshape(len(first), size) for c in PATIENT_COLUMNS}
+    log_weights = first["log_weight"].to_numpy(float)
+    weights = np.exp(log_weights - log_weights.max())
+    params = {k: v[0] for k, v in ASSUMPTIONS.items()}
+    return Batch(columns, columns["arm"][0], params, weights / weights.sum(), log_weights,
+                 first["round"].to_numpy(int))
+
+
+def write(patients: pd.DataFrame, out: Path, batch: Batch | None = None, table: pd.DataFrame | None = None) -> None:
+    """patients.csv and assumptions.csv; with a batch, batch.csv; with its per-dataset results, pinned.csv."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     patients.to_csv(out / "patients.csv", index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     assumptions_table().to_csv(out / "assumptions.csv", index=False, lineterminator="\n")
+    if batch is not None:
+        batch_table(batch).to_csv(out / "batch.csv", index=False, lineterminator="\n", float_format="%.10g")
+    if table is not None:
+        table.to_csv(out / "pinned.csv", index=False, lineterminator="\n", float_format="%.10g")
