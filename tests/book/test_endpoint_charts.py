@@ -107,6 +107,6 @@ def test_kaplan_meier_legend_shows_the_lines_not_the_bands():
     from covidat.endpoints import oxygen
     spec = rendered(charts.km_chart(oxygen.curves(PATIENTS), "k", y_title="y"))
     band, line = spec["vconcat"][0]["layer"]
-    assert band["encoding"]["color"]["legend"] is None
+    assert "color" not in band["encoding"] and band["encoding"]["fill"]["legend"] is None
     # colour and dash share field and title, so Vega-Lite merges them into one legend of lines
     assert line["encoding"]["color"]["title"] == line["encoding"]["strokeDash"]["title"]

@@ -39,7 +39,7 @@ TABLES = """() => {
 CHARTS = """() => [...document.querySelectorAll('.covidat-chart')].map((box, i) => {
   const svg = box.querySelector('svg');
   const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim());
-  const sizes = texts.map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
+  const sizes = texts.map(t => { const m = t.getScreenCTM(); return parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b); });
   return {i, svg: svg.getBoundingClientRect().width, box: box.clientWidth,
           column: box.closest('article, main, body').getBoundingClientRect().width,
           smallest: Math.min(...sizes), small: texts.filter((t, k) => sizes[k] < %d).slice(0, 3).map(t => t.textContent),

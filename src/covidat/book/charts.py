@@ -326,7 +326,7 @@ def km_chart(curves, description: str, y_title: str, x_title: str = "Days since 
     # The legend shows the lines (colour and dash, merged into one legend), not the bands.
     base = alt.Chart(steps)
     band = base.mark_area(interpolate="step-after", opacity=0.15).encode(
-        x=x, y="lower:Q", y2="upper:Q", color=alt.Color("arm:N", scale=arm_colour(), legend=None))
+        x=x, y="lower:Q", y2="upper:Q", fill=alt.Fill("arm:N", scale=arm_colour(), legend=None))
     line = base.mark_line(interpolate="step-after", strokeWidth=2.5).encode(
         x=x, y=alt.Y("survival:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         color=alt.Color("arm:N", scale=arm_colour(), title="Arm", legend=alt.Legend(symbolStrokeWidth=2.5)),

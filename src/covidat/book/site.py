@@ -12,6 +12,7 @@
 
 - assets/covidat.css and covidat-tables.js: charts span their column; tables wrap to fit it, and a
   table still too wide (on a phone) scrolls in its own box with a cue and its first column in view.
+- Chart specs too large to inline move to deferred scripts of their own in _static/charts/.
 - A build stamp in every page's footer: version, commit, build date and the dataset, in words.
 - templates/search-button-field.html: the theme's search button, named "Search Ctrl+K" as it reads.
 
@@ -20,6 +21,7 @@ myst-nb open), beside the .ipynb, and mends two markup faults of the stack (see 
 """
 import datetime
 import os
+import re
 import shutil
 import subprocess
 import tomllib
@@ -116,6 +118,24 @@ def _offer_markdown_download(app, pagename, templatename, context, doctree):
 LAUNCH_BUTTONS = {"notebook_interface": "jupyterlab", "binderhub_url": "https://mybinder.org"}
 
 
+# A chart spec larger than this leaves the page's HTML for a deferred script of its own, so the page
+# paints before the chart's data arrive (a script, not a fetch: it also works from file://).
+INLINE_SPEC_LIMIT = 30_000
+QUEUED_CHART = re.compile(r'\(window\.covidatCharts = window\.covidatCharts \|\| \[\]\)\.push\(\["(covidat-chart-[0-9a-f]+)", '
+                          r'(.*?)\]\);\nif \(window\.covidatDraw\) window\.covidatDraw\(\);', re.S)
+
+
+def _move_large_specs(app, pagename, templatename, context, doctree):
+    def move(match):
+        chart_id, spec = match.groups()
+        if len(spec) <= INLINE_SPEC_LIMIT:
+            return match.group(0)
+        target = Path(app.outdir) / "_static" / "charts" / f"{chart_id}.js"
+        _parent(target).write_text(match.group(0) + "\n")
+        return f'</script><script defer src="{context["pathto"](f"_static/charts/{chart_id}.js", 1)}">'
+    context["body"] = QUEUED_CHART.sub(move, context.get("body", ""))
+
+
 def _configure(app, config):
     mathjax_dir()  # fail early, with a clear message, if MathJax is not installed
     options = config.html_theme_options
@@ -193,6 +213,7 @@ def setup(app):
     app.connect("html-page-context", _tidy_scripts)
     app.connect("html-page-context", _fix_aria)
     app.connect("html-page-context", _stamp_footer)
+    app.connect("html-page-context", _move_large_specs)
     app.connect("config-inited", _configure)
     app.connect("build-finished", _write_assets)
     app.connect("build-finished", _write_markdown_notebooks)

@@ -1,11 +1,19 @@
-/* Marks every table box that scrolls sideways (class covidat-scrolls), so the stylesheet shows a
-   cue above it; checked again when the window changes size. Loaded deferred, on every page. */
+/* Fits tables to their column. A table wider than its box is first set compact (smaller type and
+   padding, headings that may break inside a word); a table still too wide is marked as scrolling
+   (covidat-scrolls), so the stylesheet shows a cue above it and keeps its first column in view.
+   Checked again when the window changes size. Loaded deferred, on every page. */
 (function () {
-  function mark() {
-    document.querySelectorAll(".covidat-table, .pst-scrollable-table-container").forEach(function (box) {
-      box.classList.toggle("covidat-scrolls", box.scrollWidth > box.clientWidth + 1);
+  var BOXES = ".covidat-table, .pst-scrollable-table-container";
+
+  function tooWide(box) { return box.scrollWidth > box.clientWidth; }
+
+  function fit() {
+    document.querySelectorAll(BOXES).forEach(function (box) {
+      box.classList.remove("covidat-compact", "covidat-scrolls");
+      if (tooWide(box)) box.classList.add("covidat-compact");
+      if (tooWide(box)) box.classList.add("covidat-scrolls");
     });
   }
-  mark();
-  window.addEventListener("resize", mark);
+  fit();
+  window.addEventListener("resize", fit);
 })();
