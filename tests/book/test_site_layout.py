@@ -20,7 +20,8 @@ from browser import HTML, PAGES, SCREENSHOTS, WIDTHS, visit
 SMALLEST_TEXT_PX = 11
 
 TABLES = """() => {
-  const article = document.querySelector('article.bd-article') || document.body;
+  const article = document.querySelector('article.bd-article');
+  if (!article) return [];  // the root page only redirects
   const column = article.getBoundingClientRect();
   return [...article.querySelectorAll('table')].map((table, i) => {
     const box = table.closest('.covidat-table, .pst-scrollable-table-container');
