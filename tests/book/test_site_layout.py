@@ -91,7 +91,8 @@ def test_tables_and_charts_fit(browser, server, path, width):
     problems += table_problems(page, width) + chart_problems(page, load_dataset().is_reconstruction)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     page.close()
-    assert overflow <= 0, f"{path} is {overflow}px wider than a {width} screen"
+    if overflow > 0:
+        problems.append(f"the page is {overflow}px wider than the screen")
     assert not problems, f"{path} at {width} width:\n" + "\n".join(problems)
 
 
