@@ -156,7 +156,7 @@ def _tidy_scripts(app, pagename, templatename, context, doctree):
 
     unused = [thebe]
     if 'class="covidat-chart"' not in context.get("body", ""):
-        unused.append(lambda asset: str(asset.filename or "") in CHART_SCRIPTS)
+        unused.append(lambda asset: str(asset.filename or "").endswith(CHART_SCRIPTS))
     if 'class="sd-' not in context.get("body", ""):  # no sphinx-design tabs, cards or grids here
         design = ("sphinx-design.min.css", "design-tabs.js")
         unused.append(lambda asset: str(asset.filename or "").endswith(design))
