@@ -32,6 +32,14 @@ def dataset_in_words(dataset: Dataset | None = None) -> str:
     return f'the supplied dataset "{dataset.directory.name}" ({len(dataset.patients)} patients)'
 
 
+def caption_words(dataset: Dataset | None = None) -> str:
+    """The sentence a caption of a chart drawn from patients ends with (MyST `{{ patients }}`)."""
+    dataset = dataset or load_dataset()
+    if dataset.is_reconstruction:
+        return "Drawn from the book's reconstructed patients, not the trial's records."
+    return f"Drawn from {dataset_in_words(dataset)}."
+
+
 def data_notice(dataset: Dataset | None = None) -> Markdown:
     """The admonition for the dataset the book is built from (display it in a `remove-input` cell)."""
     dataset = dataset or load_dataset()

@@ -145,6 +145,9 @@ def _configure(app, config):
     config.mathjax_path = MATHJAX_PATH
     config.mathjax3_config = {**(config.mathjax3_config or {}), "loader": {"load": MATHJAX_COMPONENTS}}
     config.templates_path.insert(0, str(Path(__file__).parent / "templates"))
+    # `{{ patients }}` in a caption of a chart drawn from patients says whose patients, in words.
+    config.myst_substitutions = {**(config.myst_substitutions or {}),
+                                 "patients": notice.caption_words(load_dataset())}
 
 
 def _tidy_scripts(app, pagename, templatename, context, doctree):
