@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from covidat import ROOT
 
@@ -40,6 +41,10 @@ def test_page_works_offline(browser, server, path):
         # each formula also carries hidden MathML, which is what screen readers read
         assert page.locator("mjx-container mjx-assistive-mml").count() >= maths, f"math on {path} has no MathML"
     stamp = page.locator("footer .covidat-stamp")
+    try:  # the root page redirects: let the landing page arrive
+        stamp.first.wait_for(timeout=15_000)
+    except PlaywrightTimeout:
+        pass
     assert stamp.count() == 1 and stamp.is_visible(), f"{path} has no build stamp in its footer"
     assert re.fullmatch(STAMP, stamp.inner_text().strip()), f"{path}: build stamp reads {stamp.inner_text()!r}"
     page.add_script_tag(content=AXE.read_text())
