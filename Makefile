@@ -51,7 +51,7 @@ record: $(INSTALLED)
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False chapters/*.ipynb
 
 # The chapters as live notebooks, in JupyterLab (installed into .venv on first use), with the
-# book's library importable (`-e .` in requirements.txt).
+# book's library importable (`-e .` in requirements.txt); as root (a container) it needs --allow-root.
 lab: $(INSTALLED)
 	test -x $(VENV)/bin/jupyter-lab || $(PY) -m pip install --quiet jupyterlab
-	$(VENV)/bin/jupyter lab --notebook-dir=chapters
+	$(VENV)/bin/jupyter lab --notebook-dir=chapters $(if $(filter 0,$(shell id -u)),--allow-root,)
