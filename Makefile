@@ -7,7 +7,7 @@ NPM_DIR := $(VENV)/npm
 NPM_PACKAGES := mathjax@3.2.2 axe-core@4.14.1 @fortawesome/fontawesome-free@6.7.2
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book test chromium bench clean record
+.PHONY: book test chromium bench clean record lab
 
 $(INSTALLED): requirements.txt pyproject.toml Makefile  # Makefile: NPM_PACKAGES
 	test -x $(PY) || python3 -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv $(VENV); }
@@ -49,3 +49,9 @@ clean:
 # Re-run every chapter and store its outputs in the notebook, on purpose (nbval compares them).
 record: $(INSTALLED)
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False chapters/*.ipynb
+
+# The chapters as live notebooks, in JupyterLab (installed into .venv on first use), with the
+# book's library importable (`-e .` in requirements.txt); as root (a container) it needs --allow-root.
+lab: $(INSTALLED)
+	test -x $(VENV)/bin/jupyter-lab || $(PY) -m pip install --quiet jupyterlab
+	$(VENV)/bin/jupyter lab --notebook-dir=chapters $(if $(filter 0,$(shell id -u)),--allow-root,)

@@ -74,3 +74,35 @@ def test_forest_fits_its_container_and_shows_every_interval():
     assert low <= table["ci_low"].min() and high >= table["ci_high"].max()  # nothing clipped
     ticks = [layer["encoding"]["x"]["axis"]["values"] for layer in spec["layer"] if "axis" in layer["encoding"].get("x", {})][0]
     assert ticks == [0.001, 0.01, 0.1, 1.0, 10.0, 100.0]  # one label per decade: none collide
+
+
+def test_forest_rows_print_each_odds_ratio_interval_and_weight():
+    # A forest plot without each trial's numbers is what a reviewer sends back (issue 21).
+    table = pd.DataFrame({"label": ["a", "b"], "kind": ["pooled trial", "not reported"], "estimate": [0.5, None],
+                          "ci_low": [0.2, None], "ci_high": [1.25, None], "weight": [30.4, None]})
+    rows = charts.forest(table, description="forest").data["row"].tolist()
+    assert rows == ["a|0.50 (0.20 to 1.25), weight 30%", "b|not reported"]
+
+
+def test_theme_draws_no_text_under_twelve_pixels():
+    # Charts are narrowed on a phone, never scaled, so these sizes are what a reader sees.
+    config = charts.theme()["config"]
+    sizes = [config[part][key] for part in ("axis", "legend", "header", "title")
+             for key in config[part] if key.endswith("FontSize")] + [config["text"]["fontSize"]]
+    assert min(sizes) >= 12
+
+
+class Dataset:
+    def __init__(self, is_reconstruction):
+        self.is_reconstruction = is_reconstruction
+
+
+def test_chart_from_reconstructed_patients_says_so_inside_the_chart():
+    spec = charts.from_patients(chart(description="d"), Dataset(True)).to_dict()
+    assert spec["title"]["text"] == charts.RECONSTRUCTED_TITLE
+    assert 'data-patients="true"' in charts.render(spec)["text/html"]
+
+
+def test_chart_from_supplied_patients_carries_no_reconstruction_label():
+    spec = charts.from_patients(chart(description="d"), Dataset(False)).to_dict()
+    assert "title" not in spec and spec["usermeta"]["covidat"]["patients"] is True

@@ -86,3 +86,27 @@ def test_consort_diagram_escapes_text():
     flow = baseline.consort_flow(PATIENTS)
     flow.loc[0, "text"] = "<script>"
     assert "<script>" not in charts.consort_diagram(flow, "x").split("</style>", 1)[1]
+
+
+def test_every_chart_of_patients_says_reconstructed_inside_it():
+    # Copied onto a slide, a chart of synthetic patients must not pass as the trial's (issue 21).
+    from covidat.endpoints import hospital, oxygen
+    reconstruction = load_dataset(DEFAULT_DATA)
+    table = oxygenation.difference_ci_by_sd(25.7, 10, [20, 50, 80])
+    built = [charts.paired_chart(PATIENTS, "p", dataset=reconstruction),
+             charts.ci_by_sd_chart(table, "c", sd_bound=30.0, sd_observed=60.0, dataset=reconstruction),
+             charts.who_stacked_bars(improvement.who_counts(PATIENTS), baseline.who_scale(), "w", dataset=reconstruction),
+             charts.km_chart(oxygen.curves(PATIENTS), "k", y_title="y", dataset=reconstruction),
+             charts.km_chart(hospital.discharge_curves(PATIENTS), "h", y_title="y", dataset=reconstruction)]
+    for chart in built:
+        spec = rendered(chart)
+        assert spec["title"]["text"] == charts.RECONSTRUCTED_TITLE and spec["usermeta"]["covidat"]["patients"]
+
+
+def test_kaplan_meier_legend_shows_the_lines_not_the_bands():
+    from covidat.endpoints import oxygen
+    spec = rendered(charts.km_chart(oxygen.curves(PATIENTS), "k", y_title="y"))
+    band, line = spec["vconcat"][0]["layer"]
+    assert "color" not in band["encoding"] and band["encoding"]["fill"]["legend"] is None
+    # colour and dash share field and title, so Vega-Lite merges them into one legend of lines
+    assert line["encoding"]["color"]["title"] == line["encoding"]["strokeDash"]["title"]

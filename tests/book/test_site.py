@@ -1,8 +1,8 @@
 """The built site in a real browser (Debian's chromium), with every request outside 127.0.0.1 blocked.
 
 Every HTML page under _build/html: no request leaves the machine, no console error or warning,
-every chart drew SVG marks and carries a text alternative, all math rendered, and axe-core finds
-no serious or critical accessibility violation. Also: internal links resolve, search works and the
+every chart drew SVG marks and carries a text alternative, all math rendered, the footer shows the
+build stamp, and axe-core finds no serious or critical accessibility violation. Also: internal links resolve, search works and the
 print view hides the navigation. Layout at phone and desktop widths: test_site_layout.py.
 """
 import re
@@ -11,18 +11,26 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from covidat import ROOT
 
 from browser import AXE, PAGES, SCREENSHOTS, visit
 
 
+# Version, short commit, build date and the dataset in words (no path).
+STAMP = r"Version \d+\.\d+\.\d+\S*, commit [0-9a-f]{7,}, built \d{4}-\d{2}-\d{2} from the (book's reconstructed|supplied) dataset[^/]*\."
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_page_works_offline(browser, server, path):
     page, problems = visit(browser, f"{server}/{path}")
     charts = page.locator(".covidat-chart")
+    if charts.count():
+        page.wait_for_function(f"document.querySelectorAll('.covidat-chart[data-drawn]').length === {charts.count()}")
     for i in range(charts.count()):
         chart = charts.nth(i)
+        assert chart.get_attribute("data-drawn") == "true", f"chart {i} on {path}: {chart.inner_text()}"
         chart.locator("svg .role-mark, svg [class*='mark-']").first.wait_for()
         label = (chart.get_attribute("aria-label") or "").strip()
         # Vega labels a chart without a description "Vega visualization": that describes nothing.
@@ -32,6 +40,13 @@ def test_page_works_offline(browser, server, path):
         page.wait_for_function(f"document.querySelectorAll('mjx-container').length >= {maths}")
         # each formula also carries hidden MathML, which is what screen readers read
         assert page.locator("mjx-container mjx-assistive-mml").count() >= maths, f"math on {path} has no MathML"
+    stamp = page.locator("footer .covidat-stamp")
+    try:  # the root page redirects: let the landing page arrive
+        stamp.first.wait_for(timeout=15_000)
+    except PlaywrightTimeout:
+        pass
+    assert stamp.count() == 1 and stamp.is_visible(), f"{path} has no build stamp in its footer"
+    assert re.fullmatch(STAMP, stamp.inner_text().strip()), f"{path}: build stamp reads {stamp.inner_text()!r}"
     page.add_script_tag(content=AXE.read_text())
     # preload: false stops axe re-fetching stylesheets itself (it resolves @import against the page).
     violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ["violations"], preload: false}))
@@ -110,6 +125,15 @@ def test_notebook_pages_offer_ipynb_and_markdown(site):
         hrefs = parse(site / "chapters" / f"{notebook.stem}.html").hrefs
         for suffix in (".ipynb", ".md"):
             assert f"../_sources/chapters/{notebook.stem}{suffix}" in hrefs, (notebook.name, suffix)
+
+
+def test_chart_library_loads_deferred_and_only_where_charts_are(site):
+    for path in PAGES:
+        html = (site / path).read_text(encoding="utf-8")
+        scripts = re.findall(r"<script[^>]*(?:vega-bundle|covidat-charts)\.js[^>]*>", html)
+        has_chart = 'class="covidat-chart"' in html
+        assert len(scripts) == (2 if has_chart else 0), (path, scripts)
+        assert all("defer" in s for s in scripts), (path, scripts)
 
 
 def test_search_button_name_contains_its_visible_text(site):

@@ -26,3 +26,16 @@ def test_scrollable_table_is_a_named_keyboard_reachable_region():
     html = render(caption="Deaths by arm", notes=("A note.",))
     assert 'role="region" aria-label="Deaths by arm" tabindex="0"' in html
     assert '<p class="covidat-table-note">A note.</p>' in html
+
+
+def test_spanners_head_their_columns_and_the_source_is_noted():
+    html = render(spanners={"Baseline": ["pf_day0_range"]}, source="the trial's abstract")
+    assert html.count("Baseline") == 2  # the spanner over its column, and that column's own label
+    assert html.index(">Baseline<") < html.index("Baseline PaO2/FiO2 (mmHg)")
+    assert '<p class="covidat-table-note covidat-table-source">Source: the trial&#x27;s abstract</p>' in html
+
+
+def test_a_spanner_over_a_column_not_shown_is_refused():
+    import pytest
+    with pytest.raises(ValueError, match="hidden"):
+        render(spanners={"Other": ["hidden"]})

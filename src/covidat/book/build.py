@@ -11,7 +11,8 @@
 - Chapters that sample the reconstruction's model and never read the build's dataset (MODEL_ONLY)
   are cached by library and data/ alone and copied into each dataset's cache, so building from
   another dataset does not run them again.
-- Every page carries a banner naming the dataset and whether it is the book's reconstruction.
+- Every page with patient-level numbers carries a banner naming the dataset, in words, and whether it
+  is the book's reconstruction.
 """
 import hashlib
 import logging
@@ -28,6 +29,7 @@ from jupyter_cache.executors import load_executor
 from sphinx.errors import ConfigError
 
 from covidat import ROOT
+from covidat.book import notice
 from covidat.data import DataError, Dataset, data_dir, load_dataset
 
 CACHES_KEPT = 4  # fingerprinted caches kept side by side (say, the reconstruction and three others)
@@ -85,16 +87,15 @@ def copy_cached(notebooks: list[Path], source: Path, target: Path) -> None:
 
 
 def banner(dataset: Dataset, scorecard_url: str | None) -> str:
-    """One line of HTML for the top of every page."""
-    name = f"<strong>{escape(dataset.name)}</strong>"
+    """One line of HTML naming the dataset in words, for the top of pages with patient-level data."""
+    words = f"<strong>{escape(notice.dataset_in_words(dataset))}</strong>"
     if dataset.is_reconstruction:
-        text = (f"Built from the book's reconstructed dataset, {name}: synthetic patients consistent "
-                f"with the published abstract, not the trial's records.")
-    else:
-        text = f"Built from supplied data, {name} ({len(dataset.patients)} patients), not the book's reconstruction."
-        if scorecard_url:
-            text += (f' <a href="{scorecard_url}" style="color: inherit; text-decoration: underline">'
-                     'Which published claims they reproduce.</a>')
+        return f"Patient-level numbers on this page come from {words}: synthetic patients consistent " \
+               "with the published abstract, not the trial's records."
+    text = f"Patient-level numbers on this page come from {words}, not the book's reconstruction."
+    if scorecard_url:
+        text += (f' <a href="{scorecard_url}" style="color: inherit; text-decoration: underline">'
+                 'Which published claims they reproduce.</a>')
     return text
 
 
@@ -140,6 +141,9 @@ def _execute_in_parallel(app, env, docnames):
 
 
 def _announce_dataset(app, pagename, templatename, context, doctree):
+    """The banner, on the pages that show the dataset notice (pages of published numbers have none)."""
+    if notice.NOTICE_CLASS not in context.get("body", ""):
+        return
     scorecard = context["pathto"](SCORECARD) if SCORECARD in app.env.found_docs else None
     context["theme_announcement"] = banner(app.covidat_dataset, scorecard)
 

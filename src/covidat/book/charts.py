@@ -12,24 +12,25 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from covidat.data import Dataset, load_dataset
+
 # Okabe–Ito blue and vermillion: distinct under every common colour-vision deficiency,
 # and both at least 3:1 against white.
 ARM_COLOURS = {"MSC": "#0072B2", "placebo": "#D55E00"}
 ARMS = list(ARM_COLOURS)
 
-_EMBED = """<div class="covidat-chart" id="{id}" role="img" aria-label="{alt}" tabindex="0"
-     style="max-width: 100%; overflow-x: auto"></div>
+# Each chart queues its spec; covidat-charts.js (shipped by covidat.book.site, loaded deferred and
+# only on pages with charts) draws the queue with the page's global vegaEmbed, narrowing the chart
+# until it fits its column so that its text keeps its size on a phone.
+_EMBED = """<div class="covidat-chart" id="{id}" role="img" aria-label="{alt}" tabindex="0"{attributes}></div>
 <script type="text/javascript">
-(function () {{
-  var el = document.getElementById("{id}");
-  if (typeof vegaEmbed === "undefined") {{
-    el.textContent = "This chart needs the Vega library shipped with the book's website.";
-    return;
-  }}
-  vegaEmbed(el, {spec}, {{"renderer": "svg", "actions": false}})
-    .catch(function (err) {{ el.textContent = "Chart error: " + err.message; console.error(err); }});
-}})();
+(window.covidatCharts = window.covidatCharts || []).push(["{id}", {spec}]);
+if (window.covidatDraw) window.covidatDraw();
 </script>"""
+
+# The words every chart drawn from the reconstruction carries inside it, so a screenshot keeps them.
+RECONSTRUCTED_TITLE = "Reconstructed data"
+RECONSTRUCTED_SUBTITLE = "synthetic patients, not the trial's records"
 
 
 def arm_colour() -> alt.Scale:
@@ -44,8 +45,10 @@ def render(spec: dict, **_) -> dict:
                          "pass description=... to alt.Chart or .properties().")
     text = json.dumps(spec, sort_keys=True)
     chart_id = "covidat-chart-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+    patients = spec.get("usermeta", {}).get("covidat", {}).get("patients")
+    attributes = ' data-patients="true"' if patients else ""
     return {
-        "text/html": _EMBED.format(id=chart_id, alt=escape(spec["description"]),
+        "text/html": _EMBED.format(id=chart_id, alt=escape(spec["description"]), attributes=attributes,
                                    spec=text.replace("</", "<\\/")),
         "text/plain": f"<chart: {escape(spec['description'])}>",
     }
@@ -60,9 +63,12 @@ def theme() -> alt.theme.ThemeConfig:
             "mark": {"aria": False},
             "view": {"continuousWidth": 420, "continuousHeight": 260, "stroke": None},
             "font": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+            # No text under 12 px: charts are narrowed to fit a phone, never scaled down.
             "axis": {"labelFontSize": 12, "titleFontSize": 13, "grid": True, "gridColor": "#e5e5e5"},
             "legend": {"labelFontSize": 12, "titleFontSize": 13, "orient": "top"},
-            "title": {"fontSize": 15, "anchor": "start"},
+            "header": {"labelFontSize": 13, "titleFontSize": 13},
+            "text": {"fontSize": 12},
+            "title": {"fontSize": 15, "subtitleFontSize": 12, "anchor": "start"},
         }
     }
 
@@ -72,6 +78,18 @@ def setup() -> None:
     alt.theme.register("covidat", enable=True)(theme)
     alt.renderers.register("covidat", render)
     alt.renderers.enable("covidat")
+
+
+def from_patients(chart, dataset: Dataset | None = None):
+    """Mark a chart drawn from patient-level data; if the dataset (default: the build's) is the
+    book's reconstruction, say so inside the chart, as its title, so that a copy of the chart on a
+    slide still says it. Every builder below that draws patients calls it."""
+    chart = chart.properties(usermeta={"covidat": {"patients": True}})
+    if (dataset or load_dataset()).is_reconstruction:
+        chart = chart.properties(title=alt.Title(
+            RECONSTRUCTED_TITLE, subtitle=RECONSTRUCTED_SUBTITLE, color="#8a3c00", subtitleColor="#333333",
+            fontSize=13, fontWeight="bold"))
+    return chart
 
 
 def arm_comparison(table, value: str, label: str, description: str, width: int = 260) -> alt.Chart:
@@ -103,18 +121,33 @@ def _decades(low: float, high: float) -> list[float]:
     return [10.0 ** k for k in range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)]
 
 
+def _forest_label(row) -> str:
+    """A row's label with its odds ratio, interval and weight under it (two lines, split on '|')."""
+    if row.kind == "not reported":
+        return f"{row.label}|not reported"
+    numbers = f"{row.estimate:.2f} ({row.ci_low:.2f} to {row.ci_high:.2f})"
+    weight = getattr(row, "weight", None)
+    if weight is not None and pd.notna(weight):
+        numbers += f", weight {weight:.0f}%"
+    return f"{row.label}|{numbers}"
+
+
 def forest(table, description: str, x_title: str = "Odds ratio of death (log scale)") -> alt.LayerChart:
     """Forest plot: one row per `label` with `estimate`, `ci_low`, `ci_high` and `kind`
-    (one of FOREST_KINDS, or 'not reported'); rows appear in table order.
+    (one of FOREST_KINDS, or 'not reported'), and optionally `weight` (percent of the pooled
+    estimate); rows appear in table order. Each row's label carries its odds ratio, interval and
+    weight on a second line, as journals print them beside the plot.
 
     The chart takes the width of its container; the log axis spans whole decades around every
     interval and is labelled at powers of ten only, so no interval is clipped and no tick labels
     collide."""
-    order = list(table["label"])
+    table = table.assign(row=[_forest_label(r) for r in table.itertuples()])
+    order = list(table["row"])
     ticks = _decades(table["ci_low"].min(), table["ci_high"].max())
     scale = alt.Scale(type="log", domain=[ticks[0], ticks[-1]], nice=False)
     axis = alt.Axis(values=ticks, format="~g", labelFlush=True, titleAnchor="end")  # title grows leftwards
-    base = alt.Chart(table).encode(y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=180)))
+    base = alt.Chart(table).encode(y=alt.Y("row:N", sort=order, title=None, axis=alt.Axis(
+        labelLimit=200, labelExpr="split(datum.label, '|')", labelLineHeight=15)))
     shown = base.transform_filter("datum.kind != 'not reported'")
     kinds = alt.Scale(domain=list(FOREST_KINDS), range=[c for c, _ in FOREST_KINDS.values()])
     shapes = alt.Scale(domain=list(FOREST_KINDS), range=[m for _, m in FOREST_KINDS.values()])
@@ -129,9 +162,7 @@ def forest(table, description: str, x_title: str = "Odds ratio of death (log sca
             shape=alt.Shape("kind:N", scale=shapes, legend=legend),
             tooltip=["label:N", alt.Tooltip("estimate:Q", format=".2f"),
                      alt.Tooltip("ci_low:Q", format=".2f"), alt.Tooltip("ci_high:Q", format=".2f")]),
-        base.transform_filter("datum.kind == 'not reported'").mark_text(align="center", fontStyle="italic")
-            .encode(x=alt.datum(1), text=alt.value("not reported")),
-    ).properties(description=description, width="container", height=24 * len(order),
+    ).properties(description=description, width="container", height=36 * len(order),
                  autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
@@ -211,28 +242,29 @@ def consort_diagram(flow, description: str) -> str:
             f'<ol>{"".join(stages)}</ol></div>')
 
 
-def paired_chart(patients, description: str, width: int = 250) -> alt.Chart:
+def paired_chart(patients, description: str, width: int = 250, dataset: Dataset | None = None) -> alt.Chart:
     """Each patient's PaO2/FiO2 at day 0 and day 7, one line per patient, one panel per arm
     (a patient without a day-7 value shows as a lone day-0 point)."""
     long = patients.melt(id_vars=["patient_id", "arm"], value_vars=["pf_day0", "pf_day7"],
                          var_name="day", value_name="pf").dropna(subset=["pf"])
     long["day"] = long["day"].map({"pf_day0": "day 0", "pf_day7": "day 7"})
-    return alt.Chart(long, description=description).mark_line(point=True, opacity=0.8).encode(
+    return from_patients(alt.Chart(long, description=description).mark_line(point=True, opacity=0.8).encode(
         x=alt.X("day:N", title=None, sort=["day 0", "day 7"], axis=alt.Axis(labelAngle=0)),
         y=alt.Y("pf:Q", title="PaO2/FiO2 (mmHg)"),
         detail="patient_id:N",
         color=alt.Color("arm:N", scale=arm_colour(), legend=None),
         column=alt.Column("arm:N", sort=ARMS, title=None),
         tooltip=["patient_id:N", "arm:N", "day:N", alt.Tooltip("pf:Q", title="PaO2/FiO2 (mmHg)")],
-    ).properties(width=width, height=260)
+    ).properties(width=width, height=260), dataset)
 
 
 def ci_by_sd_chart(table, description: str, sd_bound: float, sd_observed: float | None = None,
-                   width: int = 520) -> alt.LayerChart:
+                   width: int = 520, dataset: Dataset | None = None) -> alt.LayerChart:
     """The 95% CI of a difference in means against the unknown within-arm SD (a
     `covidat.endpoints.oxygenation.difference_ci_by_sd` table): a band for the CI, a line for the
     difference, a rule at zero and a dashed rule at `sd_bound`, the smallest SD consistent with
-    'not significant'; `sd_observed` (e.g. the dataset's pooled SD) is marked with a dotted rule."""
+    'not significant'; `sd_observed` (e.g. the dataset's pooled SD) is marked with a dotted rule, and
+    makes it a chart drawn from patients."""
     x = alt.X("sd:Q", title="Within-arm SD of the change (mmHg)")
     band = alt.Chart(table).mark_area(opacity=0.3, color=ARM_COLOURS["MSC"]).encode(
         x=x, y=alt.Y("ci_low:Q", title="Difference in mean change, MSC minus placebo (mmHg)"), y2="ci_high:Q",
@@ -247,31 +279,34 @@ def ci_by_sd_chart(table, description: str, sd_bound: float, sd_observed: float 
         x="sd:Q", strokeDash=alt.StrokeDash("what:N", title=None,
                                             scale=alt.Scale(range=[[6, 4], [2, 2]])),
         tooltip=["what:N", alt.Tooltip("sd:Q", format=".1f")])
-    return alt.layer(band, line, zero, rules, description=description).properties(width=width)
+    chart = alt.layer(band, line, zero, rules, description=description).properties(width=width)
+    return chart if sd_observed is None else from_patients(chart, dataset)
 
 
-# Ordered, colour-blind-safe sequential blues for the WHO scale (darker = worse), one per score 1–7.
-WHO_COLOURS = ["#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#2171b5", "#08306b"]
+# ColorBrewer's YlGnBu, one colour per WHO score 1–7: ordered (darker = worse), colour-blind-safe,
+# and moving through three hues, so that neighbouring scores differ in hue, not only in lightness.
+WHO_COLOURS = ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"]
 
 
-def who_stacked_bars(counts, scale, description: str, width: int = 480) -> alt.Chart:
+def who_stacked_bars(counts, scale, description: str, width: int = 480,
+                     dataset: Dataset | None = None) -> alt.Chart:
     """Stacked bars of patients per WHO score, one bar per arm and day: `counts` has columns arm,
     day (e.g. 'day 0'), score, n; `scale` is the registered scale (score, label)."""
     table = counts.merge(scale, on="score")
     table["category"] = table["score"].astype(str) + " " + table["label"]
     domain = [f"{s} {l}" for s, l in zip(scale["score"], scale["label"])]
-    return alt.Chart(table, description=description).mark_bar(stroke="#333333", strokeWidth=0.5).encode(
+    return from_patients(alt.Chart(table, description=description).mark_bar(stroke="#333333", strokeWidth=0.5).encode(
         x=alt.X("n:Q", title="Patients", axis=alt.Axis(tickMinStep=1)),
         y=alt.Y("arm:N", sort=ARMS, title=None),
         row=alt.Row("day:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
         color=alt.Color("category:N", scale=alt.Scale(domain=domain, range=WHO_COLOURS),
-                        title="WHO score", legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
+                        title="WHO score", legend=alt.Legend(orient="bottom", columns=1, labelLimit=300)),
         order=alt.Order("score:Q"),
         tooltip=["day:N", "arm:N", "category:N", "n:Q"],
-    ).properties(width=width, height=alt.Step(28))
+    ).properties(width=width, height=alt.Step(28)), dataset)
 
 def km_chart(curves, description: str, y_title: str, x_title: str = "Days since randomisation",
-             at_risk_days=None, width: int = 520) -> alt.VConcatChart:
+             at_risk_days=None, width: int = 520, dataset: Dataset | None = None) -> alt.VConcatChart:
     """Kaplan–Meier curves by arm as steps with their 95% bands, and the numbers at risk printed
     under the plot as journals do. `curves` is a `covidat.endpoints.survival.km_table` per arm
     with an `arm` column (e.g. `endpoints.oxygen.curves`); `at_risk_days` are the days at which
@@ -288,13 +323,14 @@ def km_chart(curves, description: str, y_title: str, x_title: str = "Days since 
     days = [float(d) for d in (at_risk_days if at_risk_days is not None else np.arange(0, last + 1, 7))]
     scale = alt.Scale(domain=[0, last], nice=False)
     x = alt.X("time:Q", title=None, scale=scale, axis=alt.Axis(values=days))
-    colour = alt.Color("arm:N", scale=arm_colour(), title="Arm")
+    # The legend shows the lines (colour and dash, merged into one legend), not the bands.
     base = alt.Chart(steps)
-    band = base.mark_area(interpolate="step-after", opacity=0.15).encode(x=x, y="lower:Q", y2="upper:Q",
-                                                                         color=colour)
+    band = base.mark_area(interpolate="step-after", opacity=0.15).encode(
+        x=x, y="lower:Q", y2="upper:Q", fill=alt.Fill("arm:N", scale=arm_colour(), legend=None))
     line = base.mark_line(interpolate="step-after", strokeWidth=2.5).encode(
         x=x, y=alt.Y("survival:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-        color=colour, strokeDash=alt.StrokeDash("arm:N", sort=ARMS, legend=None),
+        color=alt.Color("arm:N", scale=arm_colour(), title="Arm", legend=alt.Legend(symbolStrokeWidth=2.5)),
+        strokeDash=alt.StrokeDash("arm:N", sort=ARMS, title="Arm", scale=alt.Scale(domain=ARMS)),
         tooltip=["arm:N", alt.Tooltip("time:Q", title="day"), alt.Tooltip("survival:Q", format=".0%")])
     counts = pd.DataFrame([{"arm": arm, "time": day,
                             "at_risk": int(group.loc[group["time"] >= day, "at_risk"].max()
@@ -305,6 +341,7 @@ def km_chart(curves, description: str, y_title: str, x_title: str = "Days since 
                 axis=alt.Axis(values=days, labels=False, ticks=False, grid=False)),
         y=alt.Y("arm:N", sort=ARMS, title=None, axis=alt.Axis(labelPadding=14, ticks=False, domain=False)),
         text="at_risk:Q", color=alt.Color("arm:N", scale=arm_colour(), legend=None))
-    return alt.vconcat(alt.layer(band, line).properties(width=width, height=260),
-                       table.properties(width=width, height=44),
-                       description=description, spacing=4).resolve_scale(x="shared", color="independent")
+    return from_patients(alt.vconcat(alt.layer(band, line).properties(width=width, height=260),
+                                     table.properties(width=width, height=44),
+                                     description=description, spacing=4).resolve_scale(x="shared", color="independent"),
+                         dataset)

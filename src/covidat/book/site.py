@@ -1,7 +1,8 @@
 """Sphinx extension: ship the JavaScript the book needs with the site, so it works offline.
 
 - Vega, Vega-Lite and Vega-Embed as one bundle from vl-convert, defining globals that
-  `covidat.book.charts` renders against (no CDN request from any chart).
+  `covidat.book.charts` renders against (no CDN request from any chart), and assets/covidat-charts.js,
+  which draws each chart narrowed to its column; both deferred, and only on pages with a chart.
 - MathJax 3 from the npm package installed by `make`: its loader, TeX input, HTML output and
   the hidden MathML that screen readers read (not the 0.4 MB context menu), with web fonts.
 
@@ -9,14 +10,22 @@
   swaps every icon for an SVG (templates/static/webpack-macros.html leaves it out); the
   theme's icons are Font Awesome 6 classes either way.
 
-- A small stylesheet that makes every chart span its column and shrink with it on a phone.
+- assets/covidat.css and covidat-tables.js: charts span their column; tables wrap to fit it, and a
+  table still too wide (on a phone) scrolls in its own box with a cue and its first column in view.
+- Chart specs too large to inline move to deferred scripts of their own in _static/charts/.
+- A build stamp in every page's footer: version, commit, build date and the dataset, in words.
 - templates/search-button-field.html: the theme's search button, named "Search Ctrl+K" as it reads.
 
 It also offers every notebook for download as MyST markdown (a text notebook that jupytext and
 myst-nb open), beside the .ipynb, and mends two markup faults of the stack (see below).
 """
+import datetime
 import os
+import re
 import shutil
+import subprocess
+import tomllib
+from html import escape
 from pathlib import Path
 
 import altair as alt
@@ -25,6 +34,8 @@ import vl_convert
 from sphinx.errors import ExtensionError
 
 from covidat import ROOT
+from covidat.book import notice
+from covidat.data import load_dataset
 
 VEGA_BUNDLE = "vega/vega-bundle.js"
 MATHJAX_PATH = "mathjax/startup.js"
@@ -32,15 +43,11 @@ MATHJAX_COMPONENTS = ["input/tex", "output/chtml", "a11y/assistive-mml"]
 MATHJAX_FILES = ["startup.js", "core.js", "input/tex.js", "input/tex/extensions", "output/chtml.js",
                  "output/chtml/fonts/tex.js", "output/chtml/fonts/woff-v2", "a11y/assistive-mml.js"]
 FONTAWESOME_CSS = "fontawesome/css/all.min.css"
+ASSETS = Path(__file__).parent / "assets"
 BOOK_CSS = "covidat.css"
-# A chart's box spans its column (vega-embed makes it an inline-block, which would give a chart
-# with width "container" no width at all), and a chart drawn wider than the column (a fixed-width
-# chart on a phone) scales down with it: Vega's SVG has a viewBox, so it shrinks instead of being cut.
-# covidat.book.tables' cells get room between columns (pandas' HTML carries no theme table class).
-BOOK_RULES = (".covidat-chart { display: block; width: 100%; }\n"
-              ".covidat-chart svg { max-width: 100%; height: auto; }\n"
-              ".covidat-table th, .covidat-table td { padding: 0.25em 0.6em; vertical-align: top; }\n"
-              ".covidat-table thead th { border-bottom: 1px solid #999; text-align: left; }\n")
+CHART_JS = "covidat-charts.js"
+TABLE_JS = "covidat-tables.js"
+CHART_SCRIPTS = (VEGA_BUNDLE, CHART_JS)  # left out of pages without a chart
 NODE_MODULES = Path(os.environ.get("COVIDAT_NODE_MODULES", ROOT / ".venv/npm/node_modules"))
 
 
@@ -76,7 +83,8 @@ def _write_assets(app, exception):
         return
     static = Path(app.outdir) / "_static"
     _parent(static / VEGA_BUNDLE).write_text(vega_bundle())
-    (static / BOOK_CSS).write_text(BOOK_RULES)
+    for name in (BOOK_CSS, CHART_JS, TABLE_JS):
+        _copy(ASSETS / name, static / name)
     for name in ("css/all.min.css", "webfonts"):
         _copy(NODE_MODULES / "@fortawesome/fontawesome-free" / name, static / "fontawesome" / name)
     for name in MATHJAX_FILES:
@@ -105,11 +113,41 @@ def _offer_markdown_download(app, pagename, templatename, context, doctree):
                 "label": "download-myst-button"})
 
 
+# Where a public repository is set (`repository.url` in _config.yml), readers get a button to it
+# and launch buttons that open a chapter as a live notebook.
+LAUNCH_BUTTONS = {"notebook_interface": "jupyterlab", "binderhub_url": "https://mybinder.org"}
+
+
+# A chart spec larger than this leaves the page's HTML for a deferred script of its own, so the page
+# paints before the chart's data arrive (a script, not a fetch: it also works from file://).
+INLINE_SPEC_LIMIT = 30_000
+QUEUED_CHART = re.compile(r'\(window\.covidatCharts = window\.covidatCharts \|\| \[\]\)\.push\(\["(covidat-chart-[0-9a-f]+)", '
+                          r'(.*?)\]\);\nif \(window\.covidatDraw\) window\.covidatDraw\(\);', re.S)
+
+
+def _move_large_specs(app, pagename, templatename, context, doctree):
+    def move(match):
+        chart_id, spec = match.groups()
+        if len(spec) <= INLINE_SPEC_LIMIT:
+            return match.group(0)
+        target = Path(app.outdir) / "_static" / "charts" / f"{chart_id}.js"
+        _parent(target).write_text(match.group(0) + "\n")
+        return f'</script><script defer src="{context["pathto"](f"_static/charts/{chart_id}.js", 1)}">'
+    context["body"] = QUEUED_CHART.sub(move, context.get("body", ""))
+
+
 def _configure(app, config):
     mathjax_dir()  # fail early, with a clear message, if MathJax is not installed
+    options = config.html_theme_options
+    if options.get("repository_url"):
+        options.update(use_repository_button=True, use_issues_button=True,
+                       launch_buttons={**options.get("launch_buttons", {}), **LAUNCH_BUTTONS})
     config.mathjax_path = MATHJAX_PATH
     config.mathjax3_config = {**(config.mathjax3_config or {}), "loader": {"load": MATHJAX_COMPONENTS}}
     config.templates_path.insert(0, str(Path(__file__).parent / "templates"))
+    # `{{ patients }}` in a caption of a chart drawn from patients says whose patients, in words.
+    config.myst_substitutions = {**(config.myst_substitutions or {}),
+                                 "patients": notice.caption_words(load_dataset())}
 
 
 def _tidy_scripts(app, pagename, templatename, context, doctree):
@@ -120,6 +158,8 @@ def _tidy_scripts(app, pagename, templatename, context, doctree):
         return "thebe" in str(asset.filename or "") or "THEBE_JS_URL" in asset.attributes.get("body", "")
 
     unused = [thebe]
+    if 'class="covidat-chart"' not in context.get("body", ""):
+        unused.append(lambda asset: str(asset.filename or "").endswith(CHART_SCRIPTS))
     if 'class="sd-' not in context.get("body", ""):  # no sphinx-design tabs, cards or grids here
         design = ("sphinx-design.min.css", "design-tabs.js")
         unused.append(lambda asset: str(asset.filename or "").endswith(design))
@@ -147,12 +187,36 @@ def _fix_aria(app, pagename, templatename, context, doctree):
                        .replace("<pre>", '<pre tabindex="0">'))
 
 
+def build_stamp(dataset) -> str:
+    """The footer line that says which build a reader is looking at: the book's version, the
+    commit it was built from, the build date (UTC) and the dataset, in words."""
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "none (not built from a git checkout)"
+    built = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    return (f'<p class="covidat-stamp">Version {escape(version)}, commit <code>{escape(commit)}</code>, '
+            f"built {built} from {escape(notice.dataset_in_words(dataset))}.</p>")
+
+
+def _stamp_footer(app, pagename, templatename, context, doctree):
+    if not hasattr(app, "covidat_stamp"):
+        app.covidat_stamp = build_stamp(getattr(app, "covidat_dataset", None) or load_dataset())
+    context["theme_extra_footer"] = app.covidat_stamp
+
+
 def setup(app):
-    app.add_js_file(VEGA_BUNDLE)
+    app.add_js_file(VEGA_BUNDLE, loading_method="defer")
+    app.add_js_file(CHART_JS, loading_method="defer")
+    app.add_js_file(TABLE_JS, loading_method="defer")
     app.add_css_file(FONTAWESOME_CSS)
     app.add_css_file(BOOK_CSS)
     app.connect("html-page-context", _tidy_scripts)
     app.connect("html-page-context", _fix_aria)
+    app.connect("html-page-context", _stamp_footer)
+    app.connect("html-page-context", _move_large_specs)
     app.connect("config-inited", _configure)
     app.connect("build-finished", _write_assets)
     app.connect("build-finished", _write_markdown_notebooks)
