@@ -31,16 +31,14 @@ CELLS = [pytest.param(path, index, id=f"{path.stem}:cell{index}")
 
 @pytest.fixture(scope="module")
 def fresh():
-    """Each notebook's fresh execution (from the build's cache, executing what is missing), and the
-    failures: {path: (code cells, Failure or None)}."""
-    dataset = load_dataset(DEFAULT_DATA)
-    failures = {f.notebook: f for f in build.execute(NOTEBOOKS, dataset, timeout=TIMEOUT, report=lambda line: None)}
-    runs = {}
-    for path in NOTEBOOKS:
-        failure = failures.get(path)
-        notebook = failure.executed if failure else build.executed(path, dataset)
-        runs[path] = ([c for c in notebook.cells if c.cell_type == "code"], failure)
-    return runs
+    """Each notebook's fresh execution (from the build's cache, executing what is missing there):
+    {path: (its code cells, the Failure that stopped it or None)}."""
+    runs = build.execute(NOTEBOOKS, load_dataset(DEFAULT_DATA), timeout=TIMEOUT, report=lambda line: None)
+    fresh = {}
+    for path, run in runs.items():
+        failure = run if isinstance(run, build.Failure) else None
+        fresh[path] = ([c for c in (failure.executed if failure else run).cells if c.cell_type == "code"], failure)
+    return fresh
 
 
 @pytest.fixture(scope="module")

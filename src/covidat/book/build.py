@@ -163,48 +163,40 @@ def _line(path: Path, what: str) -> str:
 
 
 def execute(paths: list[Path], dataset: Dataset, root: Path = CACHES, timeout: int = 600,
-            report=say) -> list[Failure]:
+            report=say) -> dict[Path, nbformat.NotebookNode | Failure]:
     """Execute, in parallel, the notebooks whose current code is not in their cache yet, and cache
     them; `report` gets one line per notebook (cached, executed in how long, or failed where).
-    Returns the failures (a failed notebook is not cached)."""
+    Returns every notebook's execution, cached or fresh, or its Failure (which is not cached)."""
     dataset_cache, model_cache = caches(dataset, root)
-    jobs = []
+    runs, jobs = {}, []
     for path in paths:
-        cache = model_cache if _model_only(path) else dataset_cache
-        record = _record(get_cache(str(cache)), nbformat.read(path, as_version=4))
+        cache = get_cache(str(model_cache if _model_only(path) else dataset_cache))
+        record = _record(cache, nbformat.read(path, as_version=4))
         if record is None:
             jobs.append((path, cache))
         else:
+            runs[path] = cache.get_cache_bundle(record.pk).nb
             ran = record.data.get("execution_seconds")
             report(_line(path, "cached" + (f" (ran {ran:.0f} s)" if ran is not None else "")))
-    jobs.sort(key=lambda job: job[1] != model_cache)  # the long model chapter starts first
-    failures = []
+    jobs.sort(key=lambda job: not _model_only(job[0]))  # the long model chapter starts first
     if jobs:
         workers = min(len(jobs), os.cpu_count() or 1)
         report(f"executing {len(jobs)} of {len(paths)} notebooks, {workers} at a time, on {dataset.name}")
         with ProcessPoolExecutor(workers) as pool:
-            running = {pool.submit(_run, path, None if cache == model_cache else dataset.directory, timeout):
+            running = {pool.submit(_run, path, None if _model_only(path) else dataset.directory, timeout):
                        (path, cache) for path, cache in jobs}
             for done in as_completed(running):
                 path, cache = running[done]
                 notebook, seconds, failure = done.result()
+                runs[path] = failure or notebook
                 if failure is None:
-                    get_cache(str(cache)).cache_notebook_bundle(
-                        CacheBundleIn(notebook, str(path), data={"execution_seconds": seconds}),
-                        check_validity=False, overwrite=True)
+                    cache.cache_notebook_bundle(CacheBundleIn(notebook, str(path), data={"execution_seconds": seconds}),
+                                                check_validity=False, overwrite=True)
                     report(_line(path, f"executed in {seconds:.1f} s"))
                 else:
-                    failures.append(failure)
                     report(_line(path, f"FAILED after {seconds:.0f} s at Cell {failure.cell}: {failure.error}"))
     copy_cached([p for p in paths if _model_only(p)], model_cache, dataset_cache)
-    return failures
-
-
-def executed(path: Path, dataset: Dataset, root: Path = CACHES) -> nbformat.NotebookNode | None:
-    """The cached execution of the notebook's current code on this dataset, or None."""
-    cache = get_cache(str(caches(dataset, root)[1 if _model_only(path) else 0]))
-    record = _record(cache, nbformat.read(path, as_version=4))
-    return None if record is None else cache.get_cache_bundle(record.pk).nb
+    return runs
 
 
 def copy_cached(notebooks: list[Path], source: Path, target: Path) -> None:
@@ -271,7 +263,8 @@ def _execute_in_parallel(app, env, docnames):
     paths = [Path(env.doc2path(d)) for d in env.found_docs if d in docnames and env.doc2path(d).endswith(".ipynb")]
     order = {path: i for i, path in enumerate(notebooks(Path(app.srcdir)))}
     paths.sort(key=lambda p: order.get(p, len(order)))
-    failures = execute(paths, app.covidat_dataset, app.covidat_caches, config.execution_timeout)
+    runs = execute(paths, app.covidat_dataset, app.covidat_caches, config.execution_timeout)
+    failures = [run for run in runs.values() if isinstance(run, Failure)]
     if failures:
         raise NotebookFailed("\n\n".join(f"{failure}\n{failure.details}" for failure in failures))
     say(f"rendering {len(env.found_docs)} pages")
