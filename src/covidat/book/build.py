@@ -313,7 +313,7 @@ def build(book: Path = ROOT, data: str | None = None) -> int:
     for stale in (out / "html", out / ".doctrees"):
         shutil.rmtree(stale, ignore_errors=True)
     kind = "the reconstruction" if dataset.is_reconstruction else "supplied data"
-    say(f"building {_shown(book)}/_build/html from {dataset.name} ({kind})")
+    say(f"building {_shown(out / 'html')} from {dataset.name} ({kind})")
     status = build_sphinx(book, out / "html", noconfig=True, path_config=str(book / "_config.yml"),
                           confoverrides={"external_toc_path": str(book / "_toc.yml"), "nitpicky": True,
                                          "latex_individualpages": False},
