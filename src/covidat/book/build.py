@@ -121,7 +121,8 @@ class Failure:
     executed: nbformat.NotebookNode  # the notebook as far as it ran
 
     def __str__(self) -> str:
-        return f"{_shown(self.notebook)}::Cell {self.cell}: {self.error}"
+        where = "" if self.cell is None else f"::Cell {self.cell}"
+        return f"{_shown(self.notebook)}{where}: {self.error}"
 
 
 def _run(path: Path, dataset: Path | None, timeout: int):
@@ -194,7 +195,7 @@ def execute(paths: list[Path], dataset: Dataset, root: Path = CACHES, timeout: i
                                                 check_validity=False, overwrite=True)
                     report(_line(path, f"executed in {seconds:.1f} s"))
                 else:
-                    report(_line(path, f"FAILED after {seconds:.0f} s at Cell {failure.cell}: {failure.error}"))
+                    report(_line(path, f"FAILED after {seconds:.0f} s: {failure}"))
     copy_cached([p for p in paths if _model_only(p)], model_cache, dataset_cache)
     return runs
 
