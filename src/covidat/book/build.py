@@ -90,16 +90,12 @@ def caches(dataset: Dataset, root: Path = CACHES) -> tuple[Path, Path]:
 
 def notebooks(book: Path = ROOT) -> list[Path]:
     """The notebooks in the book's table of contents, in reading order."""
-    def files(node):
+    def files(node) -> list[str]:
         if isinstance(node, dict):
-            yield from ([node["file"]] if "file" in node else [])
-            for child in node.values():
-                yield from files(child)
-        elif isinstance(node, list):
-            for child in node:
-                yield from files(child)
+            return ([node["file"]] if "file" in node else []) + [f for child in node.values() for f in files(child)]
+        return [f for child in node for f in files(child)] if isinstance(node, list) else []
     toc = yaml.safe_load((book / "_toc.yml").read_text())
-    found = [book / f"{name}.ipynb" for name in [toc.get("root")] + list(files(toc)) if name]
+    found = [book / f"{name}.ipynb" for name in [toc.get("root", "")] + files(toc)]
     return [path for path in dict.fromkeys(found) if path.exists()]
 
 
