@@ -10,31 +10,32 @@ INSTALLED := $(VENV)/.installed
 .PHONY: book test chromium bench clean record lab
 
 $(INSTALLED): requirements.txt pyproject.toml Makefile  # Makefile: NPM_PACKAGES
-	test -x $(PY) || python3 -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv $(VENV); }
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
-	command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq npm; }
-	mkdir -p $(NPM_DIR) && npm install --silent --no-audit --no-fund --prefix $(NPM_DIR) $(NPM_PACKAGES)
-	touch $@
+	@echo "setting up $(VENV): Python packages (requirements.txt), then MathJax, axe-core and Font Awesome (npm)"
+	@test -x $(PY) || python3 -m venv $(VENV) 2>/dev/null || { echo "installing python3-venv (apt-get)"; \
+	  apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null && python3 -m venv $(VENV); }
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -r requirements.txt
+	@command -v npm >/dev/null || { echo "installing npm (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	@mkdir -p $(NPM_DIR) && npm install --silent --no-audit --no-fund --prefix $(NPM_DIR) $(NPM_PACKAGES)
+	@touch $@
 
 # `make book DATA=DIR` builds every page from the dataset in DIR instead of the reconstruction.
+# The data are checked first (a contract violation stops the build with the loader's message, exit 2);
+# then one line per chapter (executed or cached), Sphinx's warnings, and a summary (src/covidat/book/build.py).
 DATA ?=
-BUILD_ENV := $(if $(DATA),COVIDAT_DATA=$(abspath $(DATA)),)
 
-# The data are checked first, so a contract violation stops the build with the loader's message
-# alone (exit 2; failing published claims, exit 1, do not stop it: the scorecard shows them).
-# Sphinx only re-reads changed pages, so a warm build would not repeat old warnings:
-# drop the rendered pages each time and keep the notebook execution cache instead.
 book: $(INSTALLED)
-	@$(BUILD_ENV) $(PY) -m covidat check >/dev/null || [ $$? -eq 1 ] || { echo "make book: fix the dataset and run again" >&2; exit 2; }
-	rm -rf _build/html _build/.doctrees
-	$(BUILD_ENV) $(VENV)/bin/jupyter-book build . -W -n --keep-going
+	@$(PY) -m covidat book $(if $(DATA),--data "$(DATA)",)
 
 chromium:
-	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null || { echo "installing chromium (apt-get), for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The notebooks' committed outputs are compared with the executions `make book` has just cached
+# (tests/book/test_notebooks.py), so no chapter runs twice.
 test: book chromium
-	$(PY) -m pytest
+	@$(PY) -m pytest
 
 bench: $(INSTALLED)
 	$(PY) bench/build.py
@@ -46,9 +47,11 @@ bench: $(INSTALLED)
 clean:
 	rm -rf _build
 
-# Re-run every chapter and store its outputs in the notebook, on purpose (nbval compares them).
+# Re-run every chapter and store its outputs in the notebook, on purpose (`make test` compares them
+# with a fresh run), one kernel per core.
 record: $(INSTALLED)
-	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False chapters/*.ipynb
+	@printf '%s\n' chapters/*.ipynb | xargs -P "$$(nproc)" -n 1 $(VENV)/bin/jupyter nbconvert --to notebook --execute \
+	  --inplace --ExecutePreprocessor.record_timing=False --KernelManager.transport_encryption=auto
 
 # The chapters as live notebooks, in JupyterLab (installed into .venv on first use), with the
 # book's library importable (`-e .` in requirements.txt); as root (a container) it needs --allow-root.

@@ -28,7 +28,7 @@ def site() -> Path:
     return html
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # one server and one browser per test process, for every module
 def server(site):
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
@@ -41,7 +41,7 @@ def server(site):
     httpd.shutdown()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
     if not Path(CHROMIUM).exists():

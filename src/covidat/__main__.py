@@ -1,50 +1,58 @@
 """Command line.
 
+python -m covidat book [--data DIR]                build the book strictly into _build/html (`make book`)
 python -m covidat reconstruct --seed S --out DIR   write the book's batch of reconstructed datasets and its typical one
 python -m covidat check --data DIR                 the scorecard: every published claim, published
                                                    against reproduced (exit 1 if one is not
                                                    reproduced, 2 if the data break the contract)
 python -m covidat results --data DIR [--format F]  every estimate the book shows (csv or json)
+
+Each command imports only the layers it uses, when it runs: `--help` needs none of them, and
+`check` never loads the charts or the book's machinery.
 """
 import argparse
 import sys
 
-from covidat.data import coherence
-from covidat import data, endpoints
-from covidat.reconstruction import pinned, sampler
-from covidat.beyond import scorecard
+DATA_HELP = "dataset directory (default: $COVIDAT_DATA, else the reconstruction in data/reconstructed)"
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m covidat")
-    commands = parser.add_subparsers(dest="command", required=True)
-    rec = commands.add_parser("reconstruct", help="write a reconstructed dataset")
-    rec.add_argument("--seed", type=int, default=sampler.DEFAULT_SEED)
-    rec.add_argument("--out", required=True)
-    rec.add_argument("--processes", type=int, default=2)
-    chk = commands.add_parser("check", help="recompute every published claim from a dataset")
-    chk.add_argument("--data", default=str(data.data_dir()))
-    res = commands.add_parser("results", help="print every estimate the book shows")
-    res.add_argument("--data", default=str(data.data_dir()))
-    res.add_argument("--format", choices=("csv", "json"), default="csv")
-    args = parser.parse_args(argv)
+def book(args) -> int:
+    from covidat.book import build
+    return build.build(data=args.data)
 
-    if args.command == "reconstruct":
-        patients, batch = sampler.reconstruct(args.seed, processes=args.processes)
-        table = pinned.committed_table(batch, sampler.variants(), sampler.reweighted)
-        sampler.write(patients, args.out, batch, table)
-        print(f"wrote {args.out}/patients.csv, assumptions.csv, batch.csv and pinned.csv (seed {args.seed})")
-        return 0
+
+def reconstruct(args) -> int:
+    from covidat.reconstruction import pinned, sampler
+    seed = sampler.DEFAULT_SEED if args.seed is None else args.seed
+    patients, batch = sampler.reconstruct(seed, processes=args.processes)
+    table = pinned.committed_table(batch, sampler.variants(), sampler.reweighted)
+    sampler.write(patients, args.out, batch, table)
+    print(f"wrote {args.out}/patients.csv, assumptions.csv, batch.csv and pinned.csv (seed {seed})")
+    return 0
+
+
+def results(args) -> int:
+    from covidat import data, endpoints
     try:
         dataset = data.load_dataset(args.data)
     except data.DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if args.command == "results":
-        table = endpoints.results(dataset.patients)
-        print(table.to_json(orient="records", indent=1) if args.format == "json"
-              else table.to_csv(index=False, lineterminator="\n"), end="")
-        return 0
+    table = endpoints.results(dataset.patients)
+    print(table.to_json(orient="records", indent=1) if args.format == "json"
+          else table.to_csv(index=False, lineterminator="\n"), end="")
+    return 0
+
+
+def check(args) -> int:
+    from covidat import data
+    from covidat.beyond import scorecard
+    from covidat.data import coherence
+    try:
+        dataset = data.load_dataset(args.data)
+    except data.DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     kind = "the book's reconstruction" if dataset.is_reconstruction else "supplied data, not the reconstruction"
     print(f"dataset: {dataset.name} ({kind})\n")
     card = scorecard.scorecard(dataset.patients)
@@ -58,6 +66,25 @@ def main(argv=None) -> int:
         print(f"warning: {w.patient_id}: {w.message} ({w.rule})")
     print(f"{len(warnings)} clinical coherence warnings (not errors)")
     return 1 if scorecard.counts(card)["not reproduced"] else 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m covidat")
+    commands = parser.add_subparsers(dest="command", required=True)
+    bk = commands.add_parser("book", help="build the book strictly into _build/html")
+    bk.add_argument("--data", help=DATA_HELP)
+    rec = commands.add_parser("reconstruct", help="write a reconstructed dataset")
+    rec.add_argument("--seed", type=int, help="random seed (default: the one the committed reconstruction used)")
+    rec.add_argument("--out", required=True)
+    rec.add_argument("--processes", type=int, default=2, help="worker processes for the sampling rounds")
+    chk = commands.add_parser("check", help="recompute every published claim from a dataset")
+    chk.add_argument("--data", help=DATA_HELP)
+    res = commands.add_parser("results", help="print every estimate the book shows")
+    res.add_argument("--data", help=DATA_HELP)
+    res.add_argument("--format", choices=("csv", "json"), default="csv")
+    args = parser.parse_args(argv)
+    return {"book": book, "reconstruct": reconstruct, "results": results, "check": check}[args.command](args)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -5,6 +5,7 @@ every chart drew SVG marks and carries a text alternative, all math rendered, th
 build stamp, and axe-core finds no serious or critical accessibility violation. Also: internal links resolve, search works and the
 print view hides the navigation. Layout at phone and desktop widths: test_site_layout.py.
 """
+import functools
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -70,6 +71,7 @@ class Links(HTMLParser):
             self.hrefs.append(attrs["href"])
 
 
+@functools.cache  # a page is linked to many times: parse it once
 def parse(path: Path) -> Links:
     links = Links()
     links.feed(path.read_text(encoding="utf-8"))

@@ -1,67 +1,152 @@
-"""Sphinx extension: build the book from one dataset, fast, and say on every page which one.
+"""Sphinx extension and command: build the book from one dataset, execute each notebook once, and say so.
 
-- The dataset is $COVIDAT_DATA (`make book DATA=DIR`) or the reconstruction. It is validated
-  before anything runs: a contract violation stops the build with the loader's message.
-- Executed notebooks are cached by jupyter-cache, which keys them on their code only. This
-  extension gives every (dataset, library, data/) combination its own cache directory,
-  `_build/.jupyter_cache/<fingerprint>`, so other data or changed analyses re-execute every page
-  and an unchanged book is not executed again.
-- Notebooks missing from that cache are executed in parallel (jupyter-cache's local-parallel
-  executor, one process per core) before Sphinx reads them; Sphinx then finds them all cached.
+- The dataset is $COVIDAT_DATA (`make book DATA=DIR`) or the reconstruction. It is validated before
+  anything runs: a contract violation stops the build with the loader's message.
+- Executed notebooks are kept by jupyter-cache, which keys them on their code only. Every combination
+  of dataset, data/, the covidat library and requirements.txt gets its own cache directory,
+  `_build/.jupyter_cache/<fingerprint>`, so other data or changed analyses re-execute every page and
+  an unchanged book executes nothing.
+- Notebooks missing from their cache run in parallel, one kernel per core, before Sphinx reads the
+  pages; one line per chapter says whether it ran (and how long) or came from the cache. A notebook
+  that fails stops the build, naming it and its cell (`chapters/NN_x.ipynb::Cell N`, code cells
+  counted from 0, as the tests name them).
 - Chapters that sample the reconstruction's model and never read the build's dataset (MODEL_ONLY)
-  are cached by library and data/ alone and copied into each dataset's cache, so building from
+  are cached on data/ and the library alone and copied into each dataset's cache, so building from
   another dataset does not run them again.
+- The tests compare every committed output with these executions (tests/book/test_notebooks.py),
+  so `make test` after `make book` runs no notebook a second time.
+- Kernels receive CurveZMQ keys from their manager, so they talk over an encrypted channel rather
+  than warning, once per notebook, that they do not.
+- `python -m covidat book` (`make book`) runs Sphinx as `jupyter-book build -W -n --keep-going`
+  would, quietly (warnings still print), and ends with a summary: pages, warnings, where the site
+  is and how to open it.
 - Every page with patient-level numbers carries a banner naming the dataset, in words, and whether it
   is the book's reconstruction.
 """
 import hashlib
-import logging
 import os
+import re
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
 import nbformat
+import yaml
+from jupyter_book.sphinx import build_sphinx
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
-from jupyter_cache.executors import load_executor
-from sphinx.errors import ConfigError
+from jupyter_cache.executors.utils import single_nb_execution
+from sphinx.errors import ConfigError, SphinxError
+from traitlets.config import Config
 
 from covidat import ROOT
 from covidat.book import notice
 from covidat.data import DataError, Dataset, data_dir, load_dataset
 
+CACHES = ROOT / "_build" / ".jupyter_cache"
 CACHES_KEPT = 4  # fingerprinted caches kept side by side (say, the reconstruction and three others)
 SCORECARD = "chapters/16_scorecard"
 MODEL_ONLY = ("chapters/12_pinned_down",)  # pages that draw from the model, whatever the dataset
+KERNELS = Config({"KernelManager": {"transport_encryption": "auto"}})  # CurveZMQ keys for every kernel
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _shown(path: Path) -> str:
+    """A path as the reader would type it: relative to the current directory when inside it."""
+    path = Path(path).resolve()
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def _digest(digest, files, root: Path) -> None:
+    for path in files:
+        digest.update(str(path.relative_to(root) if path.is_relative_to(root) else path.name).encode())
+        digest.update(path.read_bytes())
 
 
 def fingerprint(dataset: Dataset | None) -> str:
-    """Hash of everything an executed page depends on besides its own code: the dataset (name
-    and files; None for MODEL_ONLY pages), the project's data/ and the covidat library."""
-    files = sorted((ROOT / "data").rglob("*.csv")) + sorted((ROOT / "src" / "covidat").rglob("*.py"))
+    """Hash of everything an executed page depends on besides its own code: the dataset (name and
+    files; None for MODEL_ONLY pages), the project's data/, the covidat library and the pinned
+    packages (requirements.txt)."""
+    files = ([p for p in sorted((ROOT / "data").rglob("*")) if p.is_file()]
+             + sorted((ROOT / "src" / "covidat").rglob("*.py")) + [ROOT / "requirements.txt"])
     digest = hashlib.sha256()
     if dataset is not None:
         files = sorted(dataset.directory.glob("*.csv")) + files
         digest.update(dataset.name.encode())
-    for path in files:
-        digest.update(str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name).encode())
-        digest.update(path.read_bytes())
+    _digest(digest, files, ROOT)
     return digest.hexdigest()[:16]
 
 
-def execute_into_cache(notebooks: list[Path], cache_path: Path, timeout: int) -> list[str]:
-    """Execute, in parallel, the notebooks whose current code is not cached yet; return the
-    ones that failed (the build then re-executes them and reports the error)."""
-    cache = get_cache(str(cache_path))
-    for notebook in notebooks:
-        cache.add_nb_to_project(str(notebook))
-    logger = logging.getLogger("covidat.book.build")
-    logger.setLevel(logging.WARNING)
-    result = load_executor("local-parallel", cache, logger=logger).run_and_cache(
-        filter_uris=[str(n.resolve()) for n in notebooks], timeout=timeout)
-    return result.excepted + result.errored
+def caches(dataset: Dataset, root: Path = CACHES) -> tuple[Path, Path]:
+    """The dataset's cache directory and the MODEL_ONLY pages' one."""
+    return root / fingerprint(dataset), root / f"model-{fingerprint(None)}"
+
+
+def notebooks(book: Path = ROOT) -> list[Path]:
+    """The notebooks in the book's table of contents, in reading order."""
+    def files(node) -> list[str]:
+        if isinstance(node, dict):
+            return ([node["file"]] if "file" in node else []) + [f for child in node.values() for f in files(child)]
+        return [f for child in node for f in files(child)] if isinstance(node, list) else []
+    toc = yaml.safe_load((book / "_toc.yml").read_text())
+    found = [book / f"{name}.ipynb" for name in [toc.get("root", "")] + files(toc)]
+    return [path for path in dict.fromkeys(found) if path.exists()]
+
+
+def _model_only(path: Path) -> bool:
+    return any(Path(path).resolve() == (ROOT / f"{name}.ipynb").resolve() for name in MODEL_ONLY)
+
+
+def _code_cells(notebook) -> list:
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+@dataclass
+class Failure:
+    """A notebook that did not run to its end: where it stopped and why."""
+    notebook: Path
+    cell: int | None  # index among the code cells, as the tests number them; None if no cell started
+    error: str  # one line
+    details: str  # the cell's source and traceback, as nbclient reports them
+    executed: nbformat.NotebookNode  # the notebook as far as it ran
+
+    def __str__(self) -> str:
+        where = "" if self.cell is None else f"::Cell {self.cell}"
+        return f"{_shown(self.notebook)}{where}: {self.error}"
+
+
+def _run(path: Path, dataset: Path | None, timeout: int):
+    """Execute one notebook in its own folder (in a worker process) with the dataset in
+    $COVIDAT_DATA; return it executed, the seconds it took, and a Failure or None."""
+    if dataset is None:
+        os.environ.pop("COVIDAT_DATA", None)
+    else:
+        os.environ["COVIDAT_DATA"] = str(dataset.resolve())
+    notebook = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    try:
+        result = single_nb_execution(notebook, cwd=str(path.parent), timeout=timeout, allow_errors=False,
+                                     config=KERNELS)
+    except Exception as error:  # the kernel died or never started: no cell to blame
+        return notebook, time.perf_counter() - start, Failure(path, None, f"{type(error).__name__}: {error}",
+                                                              str(error), notebook)
+    if result.err is None:
+        return notebook, result.time, None
+    cells = _code_cells(notebook)
+    raised = [i for i, cell in enumerate(cells) if any(o.output_type == "error" for o in cell.outputs)]
+    started = [i for i, cell in enumerate(cells) if cell.get("execution_count") is not None]
+    cell = raised[0] if raised else (started[-1] if started else None)
+    error = (f"{result.err.ename}: {result.err.evalue}" if hasattr(result.err, "ename")
+             else str(result.err).strip().splitlines()[0])
+    return notebook, result.time, Failure(path, cell, ANSI.sub("", error), ANSI.sub("", str(result.err)), notebook)
 
 
 def _record(cache, notebook):
@@ -72,9 +157,50 @@ def _record(cache, notebook):
         return None
 
 
+def _line(path: Path, what: str) -> str:
+    return f"  {Path(path).stem:<28} {what}"
+
+
+def execute(paths: list[Path], dataset: Dataset, root: Path = CACHES, timeout: int = 600,
+            report=say) -> dict[Path, nbformat.NotebookNode | Failure]:
+    """Execute, in parallel, the notebooks whose current code is not in their cache yet, and cache
+    them; `report` gets one line per notebook (cached, executed in how long, or failed where).
+    Returns every notebook's execution, cached or fresh, or its Failure (which is not cached)."""
+    dataset_cache, model_cache = caches(dataset, root)
+    runs, jobs = {}, []
+    for path in paths:
+        cache = get_cache(str(model_cache if _model_only(path) else dataset_cache))
+        record = _record(cache, nbformat.read(path, as_version=4))
+        if record is None:
+            jobs.append((path, cache))
+        else:
+            runs[path] = cache.get_cache_bundle(record.pk).nb
+            ran = record.data.get("execution_seconds")
+            report(_line(path, "cached" + (f" (ran {ran:.0f} s)" if ran is not None else "")))
+    jobs.sort(key=lambda job: not _model_only(job[0]))  # the long model chapter starts first
+    if jobs:
+        workers = min(len(jobs), os.cpu_count() or 1)
+        report(f"executing {len(jobs)} of {len(paths)} notebooks, {workers} at a time, on {dataset.name}")
+        with ProcessPoolExecutor(workers) as pool:
+            running = {pool.submit(_run, path, None if _model_only(path) else dataset.directory, timeout):
+                       (path, cache) for path, cache in jobs}
+            for done in as_completed(running):
+                path, cache = running[done]
+                notebook, seconds, failure = done.result()
+                runs[path] = failure or notebook
+                if failure is None:
+                    cache.cache_notebook_bundle(CacheBundleIn(notebook, str(path), data={"execution_seconds": seconds}),
+                                                check_validity=False, overwrite=True)
+                    report(_line(path, f"executed in {seconds:.1f} s"))
+                else:
+                    report(_line(path, f"FAILED after {seconds:.0f} s: {failure}"))
+    copy_cached([p for p in paths if _model_only(p)], model_cache, dataset_cache)
+    return runs
+
+
 def copy_cached(notebooks: list[Path], source: Path, target: Path) -> None:
     """Copy the executed versions of `notebooks` cached in `source` into the cache `target`
-    (a notebook that failed to execute is not there: the build runs it and reports why)."""
+    (a notebook that failed to execute is not there)."""
     source_cache, target_cache = get_cache(str(source)), get_cache(str(target))
     for path in notebooks:
         notebook = nbformat.read(path, as_version=4)
@@ -82,8 +208,8 @@ def copy_cached(notebooks: list[Path], source: Path, target: Path) -> None:
         if record is None or _record(target_cache, notebook) is not None:
             continue
         bundle = source_cache.get_cache_bundle(record.pk)
-        target_cache.cache_notebook_bundle(CacheBundleIn(bundle.nb, bundle.record.uri, artifacts=bundle.artifacts),
-                                           check_validity=False)
+        target_cache.cache_notebook_bundle(CacheBundleIn(bundle.nb, bundle.record.uri, data=bundle.record.data,
+                                                         artifacts=bundle.artifacts), check_validity=False)
 
 
 def banner(dataset: Dataset, scorecard_url: str | None) -> str:
@@ -99,7 +225,11 @@ def banner(dataset: Dataset, scorecard_url: str | None) -> str:
     return text
 
 
-def _prune(caches: Path, kept: set[Path]) -> None:
+class NotebookFailed(SphinxError):
+    category = "Notebook execution failed"
+
+
+def prune(caches: Path, kept: set[Path]) -> None:
     others = sorted((p for p in caches.glob("*") if p.is_dir() and p not in kept),
                     key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in others[max(CACHES_KEPT - len(kept), 0):]:
@@ -107,6 +237,7 @@ def _prune(caches: Path, kept: set[Path]) -> None:
 
 
 def _configure(app, config):
+    app.covidat_started = time.perf_counter()
     directory = data_dir().resolve()
     if "COVIDAT_DATA" in os.environ:
         os.environ["COVIDAT_DATA"] = str(directory)  # kernels run in chapters/: no relative path
@@ -114,13 +245,12 @@ def _configure(app, config):
         app.covidat_dataset = load_dataset(directory)
     except DataError as error:
         raise ConfigError(f"the dataset breaks the data contract: {error}") from None
-    caches = Path(config.nb_execution_cache_path or Path(app.outdir).parent / ".jupyter_cache").resolve()
-    current = caches / fingerprint(app.covidat_dataset)
-    app.covidat_model_cache = caches / f"model-{fingerprint(None)}"
-    for cache in (current, app.covidat_model_cache):
+    app.covidat_caches = Path(config.nb_execution_cache_path or Path(app.outdir).parent / ".jupyter_cache").resolve()
+    current, model = caches(app.covidat_dataset, app.covidat_caches)
+    for cache in (current, model):
         cache.mkdir(parents=True, exist_ok=True)
         os.utime(cache)
-    _prune(caches, {current, app.covidat_model_cache})
+    prune(app.covidat_caches, {current, model})
     config.nb_execution_cache_path = str(current)
 
 
@@ -128,16 +258,28 @@ def _execute_in_parallel(app, env, docnames):
     config = env.mystnb_config
     if config.execution_mode != "cache":
         return
-    notebooks = {d: Path(env.doc2path(d)) for d in sorted(docnames) if env.doc2path(d).endswith(".ipynb")}
-    model_only = [path for d, path in notebooks.items() if d in MODEL_ONLY]
-    others = [path for d, path in notebooks.items() if d not in MODEL_ONLY]
-    current = Path(config.execution_cache_path)
-    with ThreadPoolExecutor() as pool:  # the two caches side by side, each executing in parallel
-        runs = [pool.submit(execute_into_cache, group, cache, config.execution_timeout)
-                for group, cache in ((model_only, app.covidat_model_cache), (others, current)) if group]
-    for run in runs:
-        run.result()  # an executor that crashed stops the build here; a failing notebook does not
-    copy_cached(model_only, app.covidat_model_cache, current)
+    paths = [Path(env.doc2path(d)) for d in env.found_docs if d in docnames and env.doc2path(d).endswith(".ipynb")]
+    order = {path: i for i, path in enumerate(notebooks(Path(app.srcdir)))}
+    paths.sort(key=lambda p: order.get(p, len(order)))
+    runs = execute(paths, app.covidat_dataset, app.covidat_caches, config.execution_timeout)
+    failures = [run for run in runs.values() if isinstance(run, Failure)]
+    if failures:
+        raise NotebookFailed("\n\n".join(f"{failure}\n{failure.details}" for failure in failures))
+    say(f"rendering {len(env.found_docs)} pages")
+
+
+def _summarise(app, exception):
+    if exception is not None:
+        return
+    warnings = getattr(app, "_warncount", 0)
+    index = _shown(Path(app.outdir) / "index.html")
+    pages = f"{len(app.env.found_docs)} pages in {time.perf_counter() - app.covidat_started:.0f} s"
+    if warnings:
+        say(f"{pages}: {warnings} warnings (above), and the book builds with -W: fix them")
+    else:
+        say(f"built {pages}, no warnings: {index}\n"
+            f"open it: xdg-open {index}, or python3 -m http.server -d {_shown(app.outdir)} "
+            "and browse to http://127.0.0.1:8000")
 
 
 def _announce_dataset(app, pagename, templatename, context, doctree):
@@ -152,4 +294,29 @@ def setup(app):
     app.connect("config-inited", _configure)
     app.connect("env-before-read-docs", _execute_in_parallel)
     app.connect("html-page-context", _announce_dataset)
+    app.connect("build-finished", _summarise)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def build(book: Path = ROOT, data: str | None = None) -> int:
+    """Build the book into book/_build/html, strictly, and say what happened (`make book`). Returns
+    the exit status: 0 built (or already up to date), 1 failed, 2 the data break the contract."""
+    if data:
+        os.environ["COVIDAT_DATA"] = str(Path(data).resolve())
+    try:
+        dataset = load_dataset()
+    except DataError as error:
+        print(f"error: {error}\nmake book: fix the dataset and run again", file=sys.stderr)
+        return 2
+    out = book / "_build"
+    # Sphinx only re-reads changed pages, so a warm build would not repeat old warnings: start afresh
+    # (the execution caches stay).
+    for stale in (out / "html", out / ".doctrees"):
+        shutil.rmtree(stale, ignore_errors=True)
+    kind = "the reconstruction" if dataset.is_reconstruction else "supplied data"
+    say(f"building {_shown(out / 'html')} from {dataset.name} ({kind})")
+    status = build_sphinx(book, out / "html", noconfig=True, path_config=str(book / "_config.yml"),
+                          confoverrides={"external_toc_path": str(book / "_toc.yml"), "nitpicky": True,
+                                         "latex_individualpages": False},
+                          warningiserror=True, keep_going=True, quiet=True)
+    return 0 if status == 0 else 1

@@ -1,9 +1,10 @@
 """The primary endpoint: change in PaO2/FiO2 from baseline to day 7."""
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
+from statsmodels.tools.tools import add_constant
 
 from covidat.endpoints.result import ARMS, EndpointResult, by_arm
 from covidat.endpoints.stats import welch_p
@@ -46,9 +47,9 @@ def welch_interval(a, b) -> tuple[float, float]:
 def ancova(patients: pd.DataFrame):
     """OLS of the change on arm (MSC = 1) and baseline PaO2/FiO2, complete cases."""
     measured = patients.dropna(subset=["pf_day7"])
-    design = sm.add_constant(pd.DataFrame({"MSC": (measured["arm"] == "MSC").astype(float),
-                                           "pf_day0": measured["pf_day0"].astype(float)}))
-    return sm.OLS((measured["pf_day7"] - measured["pf_day0"]).astype(float), design).fit()
+    design = add_constant(pd.DataFrame({"MSC": (measured["arm"] == "MSC").astype(float),
+                                        "pf_day0": measured["pf_day0"].astype(float)}))
+    return OLS((measured["pf_day7"] - measured["pf_day0"]).astype(float), design).fit()
 
 
 def pf_change_day7(patients: pd.DataFrame) -> EndpointResult:
