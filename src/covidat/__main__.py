@@ -24,7 +24,7 @@ def book(args) -> int:
 def reconstruct(args) -> int:
     from covidat.reconstruction import pinned, sampler
     seed = sampler.DEFAULT_SEED if args.seed is None else args.seed
-    patients, batch = sampler.reconstruct(seed, processes=args.processes)
+    patients, batch = pinned.reconstruct(seed, processes=args.processes)
     table = pinned.committed_table(batch, sampler.variants(), sampler.reweighted)
     sampler.write(patients, args.out, batch, table)
     print(f"wrote {args.out}/patients.csv, assumptions.csv, batch.csv and pinned.csv (seed {seed})")

@@ -21,6 +21,7 @@ from covidat import endpoints
 from covidat.endpoints import secondary, stats
 from covidat.data.claims import load_claims
 from covidat.endpoints.stats import min_sd_not_significant
+from covidat.reconstruction import sampler
 
 # Result id -> reader label: what the abstract leaves open (tests it does not name, estimates it omits).
 OPEN_RESULTS = {
@@ -381,6 +382,14 @@ def committed_table(batch, variants: dict, reweight) -> pd.DataFrame:
     table = values(batch, limits={"hospital_stay": LIMITS["hospital_stay"]})
     table.attrs = {}
     return pd.concat([pd.DataFrame({"dataset": np.arange(len(batch))}), weights, table], axis=1)
+
+
+def reconstruct(seed: int = sampler.DEFAULT_SEED, n: int | None = None,
+                processes: int = 1) -> tuple[pd.DataFrame, sampler.Batch]:
+    """The book's dataset: a batch of n datasets (sampler.BOOK_DATASETS by default) and, from it, the
+    typical one (`typical`: nearest the weighted medians of the statistics the abstract leaves open)."""
+    batch = sampler.sample(n or sampler.BOOK_DATASETS, seed, processes)
+    return batch.frame(typical(batch)["dataset"].iloc[0]), batch
 
 
 def load_committed(path) -> pd.DataFrame:

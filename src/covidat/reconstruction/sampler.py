@@ -489,14 +489,6 @@ def sample(n: int, seed: int = DEFAULT_SEED, processes: int = 1, **overrides) ->
     return Batch(columns, arm, params, weights / weights.sum(), pool.log_weights, pool.rounds)
 
 
-def reconstruct(seed: int = DEFAULT_SEED, n: int | None = None, processes: int = 1) -> tuple[pd.DataFrame, Batch]:
-    """The book's dataset: a batch of n datasets (BOOK_DATASETS by default) and, from it, the typical
-    one (`pinned.typical`: nearest the weighted medians of the statistics the abstract leaves open)."""
-    from covidat.reconstruction import pinned  # pinned summarises batches; it does not import this module
-    batch = sample(n or BOOK_DATASETS, seed, processes)
-    return batch.frame(pinned.typical(batch)["dataset"].iloc[0]), batch
-
-
 # Variants of the model the book compares (label -> overrides), each reached by reweighting the
 # batch (`reweighted`), so no variant needs a batch of its own.
 def variants() -> dict:
