@@ -187,3 +187,11 @@ def test_oxygen_endpoint_reports_the_competing_summaries():
     for statistic in ("rmst_difference", "fine_gray_hr"):
         low, high = result.ci("both", statistic)
         assert low < result.get("both", statistic) < high
+
+
+def test_every_endpoint_has_its_estimand():
+    # Catches an endpoint added to covidat.endpoints without saying what it estimates.
+    from covidat import endpoints
+    from covidat.endpoints import estimands
+    assert set(estimands.ESTIMANDS["endpoint"]) == set(endpoints.ENDPOINTS)
+    assert not estimands.ESTIMANDS.isna().any().any()
