@@ -195,3 +195,19 @@ def test_every_endpoint_has_its_estimand():
     from covidat.endpoints import estimands
     assert set(estimands.ESTIMANDS["endpoint"]) == set(endpoints.ENDPOINTS)
     assert not estimands.ESTIMANDS.isna().any().any()
+
+
+def test_baseline_table_keeps_a_half_median_and_rounds_halves_up():
+    # Catches format()'s round-half-even, which printed the placebo median 154.5 as 154.
+    from covidat.endpoints import baseline
+    assert baseline._median_iqr(pd.Series([150.0, 154.0, 155.0, 160.0])) == "154.5 [153–156]"
+    assert baseline.plain(2.5) == "3" and baseline.plain(0.125, 2) == "0.13"
+
+
+def test_pooled_sd_is_the_planning_chapters():
+    # The primary endpoint's pooled SD (whose reconstruction range chapter 14 shows) is the SD the sample-size
+    # calculation uses; catches the two drifting apart.
+    from covidat import data
+    from covidat.planning.next_trial import pooled_change_sd
+    patients = data.load_dataset().patients
+    assert oxygenation.pf_change_day7(patients).get("both", "sd_pooled") == pytest.approx(pooled_change_sd(patients))

@@ -37,6 +37,11 @@ def changes(patients: pd.DataFrame) -> dict[str, np.ndarray]:
     return {arm: (p["pf_day7"] - p["pf_day0"]).dropna().to_numpy(float) for arm, p in by_arm(patients).items()}
 
 
+def pooled_sd(a, b) -> float:
+    """Pooled within-arm SD (the spread a two-sample t-test and a sample-size calculation assume)."""
+    return float(np.sqrt(((len(a) - 1) * np.var(a, ddof=1) + (len(b) - 1) * np.var(b, ddof=1)) / (len(a) + len(b) - 2)))
+
+
 def welch_interval(a, b) -> tuple[float, float]:
     """95% CI of mean(a) - mean(b), Welch–Satterthwaite."""
     low, high = CompareMeans(DescrStatsW(a), DescrStatsW(b)).tconfint_diff(usevar="unequal")
@@ -59,6 +64,7 @@ def pf_change_day7(patients: pd.DataFrame) -> EndpointResult:
     cis = {(arm, "mean"): tuple(map(float, DescrStatsW(change[arm]).tconfint_mean())) for arm in ARMS}
     values[("both", "p")] = welch_p(change["MSC"], change["placebo"])
 
+    values[("both", "sd_pooled")] = pooled_sd(change["MSC"], change["placebo"])
     values[("both", "mean_difference")] = values[("MSC", "mean")] - values[("placebo", "mean")]
     cis[("both", "mean_difference")] = welch_interval(change["MSC"], change["placebo"])
     fit = ancova(patients)
@@ -78,6 +84,7 @@ def pf_change_day7(patients: pd.DataFrame) -> EndpointResult:
         **{(arm, "mean"): "mean change, complete cases; t interval" for arm in ARMS},
         **{(arm, "median"): "sample median of the change, complete cases" for arm in ARMS},
         ("both", "mean_difference"): "difference in mean change, MSC minus placebo; Welch t interval",
+        ("both", "sd_pooled"): "pooled within-arm SD of the change, complete cases (mmHg)",
         ("both", "ancova_difference"): "ANCOVA: OLS of the change on arm and baseline PaO2/FiO2, complete cases",
         ("both", "p_ancova"): "ANCOVA: t-test of the arm coefficient",
         ("both", "p_rank"): "Mann–Whitney U, exact: share of splits with |U − n₁n₂/2| at least the observed",
