@@ -118,11 +118,19 @@ def test_discharged_alive_counts_only_live_discharges_by_the_day():
     assert hospital.discharged_alive_by(p, 28).tolist() == [1, 0, 0, 1]
 
 
-def test_first_reach_against_midpoint_median():
-    # A curve at exactly 0.5 from day 14 to 18 (chapter 08's case): it reaches 50% on day 14; R's median
-    # convention gives the midpoint 16. Catches the competing-risk median still using the midpoint.
-    assert crossing_time([10, 14, 18], [0.7, 0.5, 0.3], midpoint=False) == 14
+def test_competing_median_keeps_the_kaplan_meier_convention():
+    # A cumulative incidence at exactly 0.5 from day 14 to 18 (chapter 08's case) has its median at 16, by the
+    # convention of the Kaplan–Meier median; with no competing deaths the two medians must then coincide.
+    # Catches one median taken as the first day at 50% and the other as the midpoint (14 against 16).
     assert crossing_time([10, 14, 18], [0.7, 0.5, 0.3]) == 16
+    p = pd.DataFrame({"arm": ["MSC"] * 4 + ["placebo"] * 4, "o2_days": [5, 7, 9, 11, 4, 6, 8, 10],
+                      "o2_event": 1, "died": 0, "death_day": np.nan, "hospital_days": 20, "discharged": 1})
+    incidence = oxygen.incidence(p)
+    for arm in ("MSC", "placebo"):
+        rows = incidence[incidence["arm"] == arm]
+        arm_rows = p[p["arm"] == arm]
+        from covidat.endpoints.stats import km_median
+        assert crossing_time(rows["time"], 1 - rows["incidence"]) == km_median(arm_rows["o2_days"], arm_rows["o2_event"])
 
 
 def primary(changes_msc, changes_placebo, reasons):

@@ -73,7 +73,8 @@ ESTIMANDS = pd.DataFrame([
      "abstract": "not reported", "book": "composite"},
     {"endpoint": "safety", "population": "all randomised (MSC arm for the rate)",
      "variable": "serious adverse events judged related to the infusion",
-     "death": "while alive: events counted until death", "discharge_by_day7": "treatment policy",
+     "death": "while alive: events counted until death (the abstract does not say)",
+     "discharge_by_day7": "treatment policy: events after discharge count",
      "intubation": TREATMENT_POLICY, "summary": "count and exact one-sided upper bound of the rate",
      "abstract": "count (none)", "book": "as the abstract"},
 ], columns=COLUMNS)

@@ -51,7 +51,7 @@ def o2_discontinuation(patients: pd.DataFrame) -> EndpointResult:
     competing = incidence(patients)
     for arm in ARMS:
         rows = competing[competing["arm"] == arm]
-        values[(arm, "median_competing")] = crossing_time(rows["time"], 1 - rows["incidence"], midpoint=False)
+        values[(arm, "median_competing")] = crossing_time(rows["time"], 1 - rows["incidence"])
     means = {arm: rmst(t[arm], e[arm], HORIZON) for arm in ARMS}
     for arm in ARMS:
         mean, variance = means[arm]
@@ -79,8 +79,9 @@ def o2_discontinuation(patients: pd.DataFrame) -> EndpointResult:
     methods[("both", "hazard_ratio_death")] = (f"cause-specific Cox hazard ratio of dying on oxygen, MSC against placebo, "
                                                f"{TIES.capitalize()} ties; 95% Wald CI")
     methods[("both", "p_ph")] = "Grambsch–Therneau test of proportional hazards (Kaplan–Meier time scale)"
-    methods.update({(arm, "median_competing"): "first day the Aalen–Johansen cumulative incidence of discontinuation "
-                    "reaches 50%, death a competing event" for arm in ARMS})
+    methods.update({(arm, "median_competing"): "median of the Aalen–Johansen cumulative incidence of discontinuation, "
+                    "death a competing event, by the Kaplan–Meier median's convention: the day it reaches 50%, or the "
+                    "midpoint of the days it sits at exactly 50%" for arm in ARMS})
     return EndpointResult("o2_discontinuation", "Kaplan–Meier median; log-rank test", values, cis, methods)
 
 

@@ -46,24 +46,23 @@ def fisher_p_batch(events_a, n_a: int, events_b, n_b: int) -> np.ndarray:
     return _fisher_table(n_a, n_b)[np.asarray(events_a, int), np.asarray(events_b, int)]
 
 
-def crossing_time_batch(times, curve, level: float = 0.5, midpoint: bool = True) -> np.ndarray:
+def crossing_time_batch(times, curve, level: float = 0.5) -> np.ndarray:
     """Per row, when a non-increasing step curve (value `curve[i]` from `times[i]` on; NaN entries
     skipped) first falls to `level` or below, with the convention of R's survival package, SAS and
     the ordinary sample median: where it sits at exactly `level`, the midpoint between that time and
-    the next time it drops (the time itself when it never drops again); NaN when it never gets there.
-    `midpoint=False`: the first time it reaches `level`, flat or not."""
+    the next time it drops (the time itself when it never drops again); NaN when it never gets there."""
     times, curve = _rows(times, curve)
     reached, below = curve <= level + TOLERANCE, curve < level - TOLERANCE
     rows = np.arange(len(times))
     first, first_below = reached.argmax(1), below.argmax(1)
     crossing = times[rows, first]
-    flat = ~below[rows, first] & below.any(1) & midpoint
+    flat = ~below[rows, first] & below.any(1)
     crossing = np.where(flat, (crossing + times[rows, first_below]) / 2, crossing)
     return np.where(reached.any(1), crossing, np.nan)
 
 
-def crossing_time(times, curve, level: float = 0.5, midpoint: bool = True) -> float:
-    return float(crossing_time_batch(times, curve, level, midpoint)[0])
+def crossing_time(times, curve, level: float = 0.5) -> float:
+    return float(crossing_time_batch(times, curve, level)[0])
 
 
 def km_median_batch(times, events) -> np.ndarray:

@@ -85,7 +85,7 @@ def summarise(table: pd.DataFrame, weights, committed: pd.DataFrame) -> pd.DataF
         low, high = weighted_quantile(x, w, 0.025), weighted_quantile(x, w, 0.975)
         rows.append({"result_id": row.result_id, "recon_low": low, "recon_high": high,
                      "n_datasets": int(ok.sum()), "ess": ess(w), "value": row.value,
-                     "percentile": weighted_percentile(x, w, row.value),
+                     "percentile": math.nan if math.isnan(row.value) else weighted_percentile(x, w, row.value),
                      "wide": is_wide(row.result_id, low, high, row.value, row.ci_low, row.ci_high)})
     return pd.DataFrame(rows, columns=COLUMNS)
 
