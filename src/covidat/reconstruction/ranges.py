@@ -111,12 +111,12 @@ def attach(results: pd.DataFrame, ranges: pd.DataFrame | None = None) -> pd.Data
 
 
 def range_text(result_id: str, ranges: pd.DataFrame | None = None, digits: int = 2) -> str:
-    """'low–high' for a table cell, with '(illustrative)' where the range is wide; '' where there is none."""
+    """'low to high' for a table cell, with '(illustrative)' where the range is wide; '' where there is none."""
     ranges = load() if ranges is None else ranges
     row = ranges.set_index("result_id").reindex([result_id]).iloc[0]
     if pd.isna(row["recon_low"]):
         return ""
-    text = f"{row['recon_low']:.{digits}f}–{row['recon_high']:.{digits}f}"
+    text = f"{row['recon_low']:.{digits}f} to {row['recon_high']:.{digits}f}"
     return f"{text} (illustrative)" if bool(row["wide"]) else text
 
 
@@ -127,10 +127,11 @@ def note(ranges: pd.DataFrame | None = None) -> str:
     """The footnote every table with a range column carries."""
     ranges = load() if ranges is None else ranges
     return (f"Across consistent datasets: the middle 95% of the estimate over {int(ranges['n_datasets'].max())} "
-            f"reconstructed datasets that all satisfy the abstract (effective sample size at least "
-            f"{ranges['ess'].min():.0f}); 'illustrative' marks a wide range, where the reconstruction decides much "
-            "of the number: for a p-value, a range that crosses 0.05 or spans a factor of two; for an estimate "
-            "with a CI, a range at least half the CI's width; otherwise wider than a tenth of the value.")
+            f"reconstructed datasets that all satisfy the abstract (effective sample size "
+            f"{ranges['ess'].max():.0f}); blank where the abstract fixes the number. 'Illustrative' marks a wide "
+            "range, where the reconstruction decides much of the number: for a p-value, a range that crosses 0.05 "
+            "or spans a factor of two; for an estimate with a CI, a range at least half the CI's width; otherwise "
+            "wider than a tenth of the value.")
 
 
 def add_column(frame: pd.DataFrame, result_ids, labels: dict, dataset, digits=2,
