@@ -202,6 +202,7 @@ def test_every_endpoint_has_its_estimand():
     from covidat import endpoints
     from covidat.endpoints import estimands
     assert set(estimands.ESTIMANDS["endpoint"]) == set(endpoints.ENDPOINTS)
+    assert estimands.STRATEGIES["endpoint"].tolist() == estimands.ESTIMANDS["endpoint"].tolist()
     assert not estimands.ESTIMANDS.isna().any().any()
 
 

@@ -79,6 +79,23 @@ ESTIMANDS = pd.DataFrame([
      "abstract": "count (none)", "book": "as the abstract"},
 ], columns=COLUMNS)
 
+# The same choices in a word or two, for the cross-endpoint table (strategy names of ICH E9(R1)).
+STRATEGIES = pd.DataFrame([
+    ("randomised", "none (before treatment)", "none", "none", "numbers randomised", "as the abstract"),
+    ("pf_change_day7", "left out (complete cases)", "left out (complete cases)", "treatment policy",
+     "complete cases", "complete cases, beside composite, adverse and tipping point"),
+    ("who_improved_day7", "composite", "composite", "composite", "composite", "composite"),
+    ("who_day7", "composite", "composite", "composite", "not reported", "composite"),
+    ("o2_discontinuation", "hypothetical (censored)", "not applicable", "treatment policy", "hypothetical",
+     "hypothetical, beside death competing"),
+    ("hospital_stay", "treatment policy (death ends the stay)", "part of the variable", "treatment policy",
+     "deaths as stays", "composite (deaths worst), beside the others"),
+    ("o2_free_days_28", "composite (0 days)", "part of the variable", "treatment policy", "not reported", "composite"),
+    ("mortality_day28", "the outcome", "treatment policy", "treatment policy", "not reported", "treatment policy"),
+    ("composite", "composite (first level)", "part of the variable", "treatment policy", "not reported", "composite"),
+    ("safety", "while alive", "treatment policy", "treatment policy", "count", "as the abstract"),
+], columns=["endpoint", "death", "discharge_by_day7", "intubation", "abstract", "book"])
+
 NAMES = {"randomised": "Baseline", "pf_change_day7": "PaO2/FiO2 change to day 7 (primary)",
          "who_improved_day7": "Improvement on the WHO scale", "who_day7": "WHO scale at day 7",
          "o2_discontinuation": "Time to stopping oxygen", "hospital_stay": "Hospital stay",
