@@ -75,6 +75,15 @@ def test_win_ratio_pairs_by_hand():
     assert composite.outcomes(msc, placebo).tolist() == [[1, 1], [-1, 1]]
 
 
+def test_win_ratio_pairs_with_unequal_arms_by_hand():
+    # Three survivors against two, all stopping oxygen on day 5, so the stay decides every pair:
+    # MSC stays 10, 20, 30 against placebo 15, 25. Catches a pairs matrix transposed at the stay level
+    # (which equal arms and a diagonal check would not see).
+    msc = patients([("MSC", 0, None, 5, 1, d) for d in (10, 20, 30)])
+    placebo = patients([("placebo", 0, None, 5, 1, d) for d in (15, 25)])
+    assert composite.outcomes(msc, placebo).tolist() == [[1, 1], [-1, 1], [-1, -1]]
+
+
 def test_win_ratio_variance_by_hand():
     # wins 3 of 4, losses 1: WR 3. Structural components (ddof 1, n = 2 per arm): var(p_w) = var(p_l) =
     # 0.125, cov = -0.125, so var(log WR) = .125/.75^2 + .125/.25^2 + 2 * .125/(.75 * .25) = 32/9.

@@ -19,8 +19,8 @@ Z95 = float(stats.norm.ppf(0.975))
 
 
 def _compare(a, b) -> np.ndarray:
-    """+1 where a smaller value wins, -1 where it loses, 0 for a tie, for every pair (rows a, columns b)."""
-    return np.sign(np.subtract.outer(b, a))
+    """+1 where a's smaller value wins, -1 where it loses, 0 for a tie, for every pair (rows a, columns b)."""
+    return -np.sign(np.subtract.outer(a, b))
 
 
 def outcomes(msc: pd.DataFrame, placebo: pd.DataFrame) -> np.ndarray:

@@ -63,7 +63,7 @@ def o2_discontinuation(patients: pd.DataFrame) -> EndpointResult:
     cause = causes(patients)
     hr, low, high = fine_gray(patients["o2_days"], cause, in_msc, DISCONTINUED)
     values[("both", "fine_gray_hr")], cis[("both", "fine_gray_hr")] = hr, (low, high)
-    if (cause == DIED).any():
+    if all((cause[patients["arm"] == arm] == DIED).any() for arm in ARMS):  # else no finite ratio exists
         hr, low, high = cox_hazard_ratio(patients["o2_days"], (cause == DIED).astype(float), in_msc)
         values[("both", "hazard_ratio_death")], cis[("both", "hazard_ratio_death")] = hr, (low, high)
     methods = {(arm, "median"): f"Kaplan–Meier median, deaths censored; 95% CI Brookmeyer–Crowley ({MEDIAN_CI} scale)"

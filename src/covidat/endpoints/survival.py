@@ -141,7 +141,8 @@ def fine_gray(times, causes, group, cause: int = 1, iterations: int = 50) -> tup
         if abs(step) < 1e-10:
             break
     se = 1 / np.sqrt(_efron_terms(beta, z, weights, tied)[1])
-    return float(np.exp(beta)), float(np.exp(beta - Z95 * se)), float(np.exp(beta + Z95 * se))
+    with np.errstate(over="ignore", divide="ignore"):  # no finite estimate (all events in one group): inf
+        return float(np.exp(beta)), float(np.exp(beta - Z95 * se)), float(np.exp(beta + Z95 * se))
 
 
 def _efron_terms(beta: float, z, weights, tied) -> tuple[float, float]:
