@@ -229,3 +229,13 @@ def test_pooled_sd_is_the_planning_chapters():
     from covidat.planning.next_trial import pooled_change_sd
     patients = data.load_dataset().patients
     assert oxygenation.pf_change_day7(patients).get("both", "sd_pooled") == pytest.approx(pooled_change_sd(patients))
+
+
+def test_death_hazard_ratio_is_left_out_where_the_arms_are_separated():
+    # One death, in the MSC arm only: the Cox fit diverges (statsmodels warns); the ratio must be absent, not a
+    # warning printed into a chapter and an overflowed number. Catches the unguarded fit.
+    times = np.array([3.0, 5, 7, 9, 4, 6, 8, 10])
+    cause = np.array([2, 1, 1, 1, 1, 1, 1, 1])
+    assert oxygen.death_hazard_ratio(times, cause, np.r_[np.ones(4), np.zeros(4)]) is None
+    cause[4] = 2
+    assert oxygen.death_hazard_ratio(times, cause, np.r_[np.ones(4), np.zeros(4)]) is not None

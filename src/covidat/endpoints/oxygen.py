@@ -7,6 +7,9 @@ Cox hazard ratio and the restricted mean time on oxygen to day 28. Death as a co
 Aalen–Johansen cumulative incidence of discontinuation, its median, the Fine–Gray subdistribution
 hazard ratio, and the cause-specific hazard ratio of death on oxygen.
 """
+import warnings
+
+import numpy as np
 import pandas as pd
 
 from covidat.endpoints.result import ARMS, EndpointResult, by_arm
@@ -37,6 +40,17 @@ def incidence(patients: pd.DataFrame) -> pd.DataFrame:
                       for arm, p in by_arm(patients).items()], ignore_index=True)
 
 
+def death_hazard_ratio(times, cause, in_msc):
+    """Cause-specific Cox hazard ratio of dying on oxygen with its CI, or None where no finite estimate
+    exists (a handful of deaths often separates the arms: the fit then fails to converge)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # statsmodels' ConvergenceWarning, numpy's overflow: no estimate
+        try:
+            return cox_hazard_ratio(times, (cause == DIED).astype(float), in_msc)
+        except (Warning, np.linalg.LinAlgError):
+            return None
+
+
 def o2_discontinuation(patients: pd.DataFrame) -> EndpointResult:
     arms = by_arm(patients)
     t = {arm: arms[arm]["o2_days"].to_numpy(float) for arm in ARMS}
@@ -63,9 +77,9 @@ def o2_discontinuation(patients: pd.DataFrame) -> EndpointResult:
     cause = causes(patients)
     hr, low, high = fine_gray(patients["o2_days"], cause, in_msc, DISCONTINUED)
     values[("both", "fine_gray_hr")], cis[("both", "fine_gray_hr")] = hr, (low, high)
-    if all((cause[patients["arm"] == arm] == DIED).any() for arm in ARMS):  # else no finite ratio exists
-        hr, low, high = cox_hazard_ratio(patients["o2_days"], (cause == DIED).astype(float), in_msc)
-        values[("both", "hazard_ratio_death")], cis[("both", "hazard_ratio_death")] = hr, (low, high)
+    death_ratio = death_hazard_ratio(patients["o2_days"], cause, in_msc)
+    if death_ratio is not None:
+        values[("both", "hazard_ratio_death")], cis[("both", "hazard_ratio_death")] = death_ratio[0], death_ratio[1:]
     methods = {(arm, "median"): f"Kaplan–Meier median, deaths censored; 95% CI Brookmeyer–Crowley ({MEDIAN_CI} scale)"
                for arm in ARMS}
     methods[("both", "hazard_ratio")] = (f"cause-specific Cox proportional hazards of stopping oxygen (deaths censored), "
