@@ -237,5 +237,6 @@ def test_death_hazard_ratio_is_left_out_where_the_arms_are_separated():
     times = np.array([3.0, 5, 7, 9, 4, 6, 8, 10])
     cause = np.array([2, 1, 1, 1, 1, 1, 1, 1])
     assert oxygen.death_hazard_ratio(times, cause, np.r_[np.ones(4), np.zeros(4)]) is None
+    assert oxygen.death_hazard_ratio(times, np.ones(8), np.r_[np.ones(4), np.zeros(4)]) is None  # no death at all
     cause[4] = 2
     assert oxygen.death_hazard_ratio(times, cause, np.r_[np.ones(4), np.zeros(4)]) is not None

@@ -43,10 +43,14 @@ def incidence(patients: pd.DataFrame) -> pd.DataFrame:
 def death_hazard_ratio(times, cause, in_msc):
     """Cause-specific Cox hazard ratio of dying on oxygen with its CI, or None where no finite estimate
     exists (a handful of deaths often separates the arms: the fit then fails to converge)."""
+    died = np.asarray(cause) == DIED
+    in_msc = np.asarray(in_msc, float)
+    if not (died[in_msc == 1].any() and died[in_msc == 0].any()):  # an arm without a death: no finite ratio
+        return None
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # statsmodels' ConvergenceWarning, numpy's overflow: no estimate
         try:
-            return cox_hazard_ratio(times, (cause == DIED).astype(float), in_msc)
+            return cox_hazard_ratio(times, died.astype(float), in_msc)
         except (Warning, np.linalg.LinAlgError):
             return None
 
