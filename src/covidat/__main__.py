@@ -5,7 +5,10 @@ python -m covidat reconstruct --seed S --out DIR   write the book's batch of rec
 python -m covidat check --data DIR                 the scorecard: every published claim, published
                                                    against reproduced (exit 1 if one is not
                                                    reproduced, 2 if the data break the contract)
-python -m covidat results --data DIR [--format F]  every estimate the book shows (csv or json)
+python -m covidat results --data DIR [--format F]  every estimate the book shows (csv or json); on the
+                                                   reconstruction with its range across consistent
+                                                   datasets (recon_low, recon_high, wide)
+python -m covidat ranges [--out FILE]              compute those ranges from the book's weighted batch
 
 Each command imports only the layers it uses, when it runs: `--help` needs none of them, and
 `check` never loads the charts or the book's machinery.
@@ -39,8 +42,20 @@ def results(args) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     table = endpoints.results(dataset.patients)
+    if dataset.is_reconstruction:
+        from covidat.reconstruction import ranges
+        table = ranges.attach(table)
     print(table.to_json(orient="records", indent=1) if args.format == "json"
           else table.to_csv(index=False, lineterminator="\n"), end="")
+    return 0
+
+
+def ranges(args) -> int:
+    from covidat import data
+    from covidat.reconstruction import ranges
+    table = ranges.compute(data.load_dataset(data.DEFAULT_DATA).patients)
+    ranges.write(table, args.out)
+    print(f"wrote {args.out}: {len(table)} results (effective sample size {table['ess'].max():.1f})")
     return 0
 
 
@@ -82,8 +97,11 @@ def main(argv=None) -> int:
     res = commands.add_parser("results", help="print every estimate the book shows")
     res.add_argument("--data", help=DATA_HELP)
     res.add_argument("--format", choices=("csv", "json"), default="csv")
+    rng = commands.add_parser("ranges", help="each estimate's range across datasets consistent with the abstract")
+    rng.add_argument("--out", default="data/reconstructed/ranges.csv")
     args = parser.parse_args(argv)
-    return {"book": book, "reconstruct": reconstruct, "results": results, "check": check}[args.command](args)
+    commands = {"book": book, "reconstruct": reconstruct, "results": results, "ranges": ranges, "check": check}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -97,9 +97,9 @@ def test_sensitivity_imputes_worst_for_deaths_and_best_for_discharges():
         "discharged": [1, 1, 0, 1, 0, 1, 1, 1], "hospital_days": [20, 20, 5, 6, 20, 20, 20, 20]})
     table = oxygenation.pf_change_sensitivity(patients).set_index("analysis")
     assert table.loc["complete cases", ["n_msc", "n_placebo"]].tolist() == [2, 3]
-    assert table.loc["worst and best", ["n_msc", "n_placebo"]].tolist() == [4, 3]
+    assert table.loc["death worst, discharge best", ["n_msc", "n_placebo"]].tolist() == [4, 3]
     assert table.loc["complete cases", "difference"] == pytest.approx(40 - 100 / 3)
-    assert table.loc["worst and best", "difference"] == pytest.approx((50 + 30 - 10 + 100) / 4 - 100 / 3)
+    assert table.loc["death worst, discharge best", "difference"] == pytest.approx((50 + 30 - 10 + 100) / 4 - 100 / 3)
 
 
 # --- improvement on the WHO scale -------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The published p-values adjusted for multiple testing (Holm, Hochberg, Benjamini–Hochberg).
+"""The published p-values adjusted for multiple testing (Holm, Hochberg, Benjamini–Hochberg), and the
+confirmatory reading: a fixed sequence (gatekeeping) that tests the primary endpoint first.
 
 Published p-values come only from data/published/claims.csv. A result published only as "not
 significant" (relation '>') has no p-value; it enters twice, as a bracket: conservatively as p = 1,
@@ -69,3 +70,16 @@ def outcome_family(bound: str, claims: pd.DataFrame | None = None,
 def survivors(adjusted: pd.DataFrame, alpha: float = 0.05) -> dict[str, list[str]]:
     """For each method, the tests still below alpha after adjustment."""
     return {key: [str(i) for i in adjusted.index[adjusted[key] < alpha]] for key in METHODS}
+
+
+def fixed_sequence(pvalues: pd.Series, alpha: float = 0.05) -> pd.DataFrame:
+    """Fixed-sequence (hierarchical) testing in the order of `pvalues`: each hypothesis is tested at the
+    full `alpha` only if every one before it was rejected; the first not rejected closes the gate on all
+    after it. The adjusted p of the k-th test is the largest raw p among the first k (it controls the
+    familywise error rate in the strong sense when the order is fixed before the data are seen).
+    Columns: p, adjusted, rejected, and `gate`: which earlier test stopped the sequence (empty if none)."""
+    adjusted = pvalues.cummax()
+    rejected = adjusted < alpha
+    first_fail = pvalues.index[~rejected.to_numpy()][0] if (~rejected).any() else ""
+    gate = ["" if r or i == first_fail else first_fail for i, r in zip(pvalues.index, rejected)]
+    return pd.DataFrame({"p": pvalues, "adjusted": adjusted, "rejected": rejected, "gate": gate})

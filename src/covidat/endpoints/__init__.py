@@ -8,17 +8,17 @@ fixed in one place. Which test the trial used is not published: each choice is r
 data/reconstructed/assumptions.csv (ids `method.<endpoint>`).
 
 Families (one module each): baseline, oxygenation, improvement, oxygen, hospital,
-secondary (mortality and other registered outcomes), safety.
+secondary (mortality and other registered outcomes), composite (the win ratio), safety.
 """
 import math
 
 import pandas as pd
 
-from covidat.endpoints import baseline, hospital, improvement, oxygen, oxygenation, safety, secondary
+from covidat.endpoints import baseline, composite, hospital, improvement, oxygen, oxygenation, safety, secondary
 from covidat.endpoints.result import ARMS, EndpointResult, by_arm
 from covidat.endpoints.stats import fisher_p, km_median, logrank_p, mann_whitney_p, welch_p
 
-FAMILIES = (baseline, oxygenation, improvement, oxygen, hospital, secondary, safety)
+FAMILIES = (baseline, oxygenation, improvement, oxygen, hospital, secondary, composite, safety)
 ENDPOINTS = {f.__name__: f for family in FAMILIES for f in family.ENDPOINTS}
 RESULT_COLUMNS = ["result_id", "endpoint", "statistic", "arm", "value", "ci_low", "ci_high", "method"]
 

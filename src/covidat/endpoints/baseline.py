@@ -1,4 +1,6 @@
 """Patients at baseline: who was randomised, how they flowed through the trial, what they were like."""
+from decimal import ROUND_HALF_UP, Decimal
+
 import pandas as pd
 
 from covidat import ROOT
@@ -48,17 +50,23 @@ def consort_flow(patients: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["stage", "arm", "box", "text"])
 
 
+def plain(x: float, decimals: int = 0) -> str:
+    """x rounded half away from zero (154.5 -> 155, where format() rounds half to even: 154)."""
+    return str(Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
 def _mean_sd(values: pd.Series) -> str:
-    return f"{values.mean():.0f} ({values.std(ddof=1):.0f})"
+    return f"{plain(values.mean())} ({plain(values.std(ddof=1))})"
 
 
 def _median_iqr(values: pd.Series) -> str:
+    """Median [IQR]; a median halfway between two whole values keeps its half (154.5, not 154 or 155)."""
     low, mid, high = values.quantile([0.25, 0.5, 0.75])
-    return f"{mid:.0f} [{low:.0f}–{high:.0f}]"
+    return f"{plain(mid, 1 if mid % 1 == 0.5 else 0)} [{plain(low)}–{plain(high)}]"
 
 
 def _count_pct(flags: pd.Series) -> str:
-    return f"{int(flags.sum())} ({100 * flags.mean():.0f}%)"
+    return f"{int(flags.sum())} ({plain(100 * flags.mean())}%)"
 
 
 def table_one(patients: pd.DataFrame) -> pd.DataFrame:

@@ -1,13 +1,13 @@
 """The primary endpoint: change in PaO2/FiO2 from baseline to day 7."""
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 from statsmodels.tools.tools import add_constant
 
 from covidat.endpoints.result import ARMS, EndpointResult, by_arm
-from covidat.endpoints.stats import welch_p
+from covidat.endpoints.stats import welch_p, welch_p_batch
 
 
 
@@ -38,6 +38,11 @@ def changes(patients: pd.DataFrame) -> dict[str, np.ndarray]:
     return {arm: (p["pf_day7"] - p["pf_day0"]).dropna().to_numpy(float) for arm, p in by_arm(patients).items()}
 
 
+def pooled_sd(a, b) -> float:
+    """Pooled within-arm SD (the spread a two-sample t-test and a sample-size calculation assume)."""
+    return float(np.sqrt(((len(a) - 1) * np.var(a, ddof=1) + (len(b) - 1) * np.var(b, ddof=1)) / (len(a) + len(b) - 2)))
+
+
 def welch_interval(a, b) -> tuple[float, float]:
     """95% CI of mean(a) - mean(b), Welch–Satterthwaite."""
     low, high = CompareMeans(DescrStatsW(a), DescrStatsW(b)).tconfint_diff(usevar="unequal")
@@ -60,6 +65,7 @@ def pf_change_day7(patients: pd.DataFrame) -> EndpointResult:
     cis = {(arm, "mean"): tuple(map(float, DescrStatsW(change[arm]).tconfint_mean())) for arm in ARMS}
     values[("both", "p")] = welch_p(change["MSC"], change["placebo"])
 
+    values[("both", "sd_pooled")] = pooled_sd(change["MSC"], change["placebo"])
     values[("both", "mean_difference")] = values[("MSC", "mean")] - values[("placebo", "mean")]
     cis[("both", "mean_difference")] = welch_interval(change["MSC"], change["placebo"])
     fit = ancova(patients)
@@ -67,13 +73,33 @@ def pf_change_day7(patients: pd.DataFrame) -> EndpointResult:
     cis[("both", "ancova_difference")] = tuple(map(float, fit.conf_int().loc["MSC"]))
     values[("both", "p_ancova")] = float(fit.pvalues["MSC"])
     values[("both", "p_rank")] = rank_p(change["MSC"], change["placebo"])
+    sensitivity = pf_change_sensitivity(patients).set_index("analysis")
+    for key, label in (("worst_best", "death worst, discharge best"), ("adverse", "adverse to MSC")):
+        row = sensitivity.loc[label]
+        values[("both", f"difference_{key}")] = float(row["difference"])
+        cis[("both", f"difference_{key}")] = (float(row["ci_low"]), float(row["ci_high"]))
+        values[("both", f"p_{key}")] = float(row["p"])
+    values[("both", "tipping_delta")] = tipping_point(patients)
+    values[("both", "p_tipping_min")] = float(np.nanmin(delta_adjusted_p(patients, TIPPING_GRID)))
     methods = {
         **{(arm, "mean"): "mean change, complete cases; t interval" for arm in ARMS},
         **{(arm, "median"): "sample median of the change, complete cases" for arm in ARMS},
         ("both", "mean_difference"): "difference in mean change, MSC minus placebo; Welch t interval",
+        ("both", "sd_pooled"): "pooled within-arm SD of the change, complete cases (mmHg)",
         ("both", "ancova_difference"): "ANCOVA: OLS of the change on arm and baseline PaO2/FiO2, complete cases",
         ("both", "p_ancova"): "ANCOVA: t-test of the arm coefficient",
         ("both", "p_rank"): "Mann–Whitney U, exact: share of splits with |U − n₁n₂/2| at least the observed",
+        ("both", "difference_worst_best"): "difference in mean change, deaths by day 7 given the smallest change "
+                                           "observed, discharges the largest (composite); Welch t interval",
+        ("both", "p_worst_best"): "Welch t-test, deaths worst and discharges best (composite)",
+        ("both", "difference_adverse"): "difference in mean change, missing MSC patients given the smallest "
+                                        "change observed, missing placebo patients the largest; Welch t interval",
+        ("both", "p_adverse"): "Welch t-test, missing values imputed against MSC",
+        ("both", "tipping_delta"): "tipping point (mmHg): smallest shift from the arm's observed mean, in MSC's "
+                                   "favour, of the patients without a day-7 value that makes Welch's p < 0.05 "
+                                   "(none: no shift up to 1,000 mmHg does)",
+        ("both", "p_tipping_min"): "smallest Welch p over shifts of 0 to 1,000 mmHg in MSC's favour of the "
+                                   "patients without a day-7 value (delta-adjusted single imputation)",
     }
     return EndpointResult("pf_change_day7", "mean change, complete cases; Welch two-sample t-test",
                           values, cis, methods)
@@ -88,25 +114,75 @@ def missing_day7(patients: pd.DataFrame) -> pd.DataFrame:
     return missing[["patient_id", "arm", "reason"]]
 
 
-def pf_change_sensitivity(patients: pd.DataFrame) -> pd.DataFrame:
-    """The difference in mean change (Welch) under two estimands for patients without a day-7 value.
+# How each handling fills a missing day-7 change: by the reason it is missing and the patient's arm.
+# "min" and "max" are the smallest and largest change observed in either arm.
+HANDLINGS = {
+    "complete cases": None,
+    "death worst, discharge best": {("died by day 7", "MSC"): "min", ("died by day 7", "placebo"): "min",
+                                    ("discharged by day 7", "MSC"): "max", ("discharged by day 7", "placebo"): "max"},
+    "adverse to MSC": {("died by day 7", "MSC"): "min", ("discharged by day 7", "MSC"): "min",
+                       ("died by day 7", "placebo"): "max", ("discharged by day 7", "placebo"): "max"},
+}
 
-    'complete cases' leaves them out (the book's primary analysis); 'worst and best' gives each
-    patient who died the smallest change observed in either arm and each patient discharged
-    the largest, an explicit stress test rather than a plausible value.
-    """
+
+TIPPING_GRID = np.arange(0.0, 1001.0)  # mmHg: the shifts of the missing patients a tipping analysis scans
+
+
+def _compare(patients: pd.DataFrame, change: pd.Series) -> dict:
+    arms = {arm: change[patients["arm"] == arm].dropna().to_numpy(float) for arm in ARMS}
+    low, high = welch_interval(arms["MSC"], arms["placebo"])
+    return {"n_msc": len(arms["MSC"]), "n_placebo": len(arms["placebo"]),
+            "difference": float(arms["MSC"].mean() - arms["placebo"].mean()),
+            "ci_low": low, "ci_high": high, "p": welch_p(arms["MSC"], arms["placebo"])}
+
+
+def pf_change_sensitivity(patients: pd.DataFrame) -> pd.DataFrame:
+    """The difference in mean change (Welch) under each handling in HANDLINGS of patients without a
+    day-7 value: left out (the book's primary analysis); a composite that gives each patient who died
+    the smallest change observed in either arm and each patient discharged the largest (it favours
+    whichever arm lost more patients to death, so it is no stress test); and the adverse direction, a
+    stress test: every missing MSC patient gets the smallest change, every missing placebo patient the
+    largest. Patients missing for another reason ("not measured") stay out of every row."""
     observed = patients["pf_day7"] - patients["pf_day0"]
-    reason = missing_day7(patients).set_index("patient_id")["reason"]
-    fill = patients["patient_id"].map(reason).map({"died by day 7": observed.min(),
-                                                   "discharged by day 7": observed.max()})
+    reason = patients["patient_id"].map(missing_day7(patients).set_index("patient_id")["reason"])
+    extremes = {"min": observed.min(), "max": observed.max()}
     rows = []
-    for label, change in (("complete cases", observed), ("worst and best", observed.fillna(fill))):
-        arms = {arm: change[patients["arm"] == arm].dropna().to_numpy(float) for arm in ARMS}
-        low, high = welch_interval(arms["MSC"], arms["placebo"])
-        rows.append({"analysis": label, "n_msc": len(arms["MSC"]), "n_placebo": len(arms["placebo"]),
-                     "difference": float(arms["MSC"].mean() - arms["placebo"].mean()),
-                     "ci_low": low, "ci_high": high, "p": welch_p(arms["MSC"], arms["placebo"])})
+    for label, rule in HANDLINGS.items():
+        fill = pd.Series([extremes.get((rule or {}).get((r, a))) for r, a in zip(reason, patients["arm"])],
+                         index=patients.index, dtype=float)
+        rows.append({"analysis": label, **_compare(patients, observed.fillna(fill))})
     return pd.DataFrame(rows)
+
+
+def delta_adjusted_p(patients: pd.DataFrame, deltas) -> np.ndarray:
+    """Welch's p for each delta (one row of a batch each), with every patient without a day-7 value given
+    their own arm's mean observed change shifted by delta in MSC's favour (+delta in the MSC arm, -delta
+    in the placebo arm): delta = 0 is the missing-at-random reading, a large delta an ever more
+    favourable departure from it (single imputation: the p ignores the imputation's uncertainty)."""
+    observed = (patients["pf_day7"] - patients["pf_day0"]).to_numpy(float)
+    deltas = np.asarray(deltas, float)[:, None]
+    arms = []
+    for arm, sign in (("MSC", 1.0), ("placebo", -1.0)):
+        x = observed[(patients["arm"] == arm).to_numpy()]
+        arms.append(np.where(np.isnan(x), np.nanmean(x) + sign * deltas, x))
+    return welch_p_batch(*arms)
+
+
+def tipping_point(patients: pd.DataFrame, alpha: float = 0.05) -> float:
+    """The smallest delta >= 0 (mmHg, `delta_adjusted_p`) at which the primary comparison gives p < alpha:
+    how far the missing patients must depart from their arm's observed mean for the trial to turn
+    positive. NaN when no patient is missing or no delta in TIPPING_GRID does it (one imputed value far
+    out widens its arm's spread as fast as it moves its mean, so the p can stay above alpha for all)."""
+    if patients["pf_day7"].notna().all():
+        return float("nan")
+    grid = TIPPING_GRID
+    below = delta_adjusted_p(patients, grid) < alpha
+    if not below.any():
+        return float("nan")
+    k = int(np.argmax(below))
+    if k == 0:
+        return 0.0
+    return float(optimize.brentq(lambda d: delta_adjusted_p(patients, [d])[0] - alpha, grid[k - 1], grid[k]))
 
 
 def difference_ci_by_sd(difference: float, n_per_arm: int, sds, level: float = 0.95) -> pd.DataFrame:

@@ -89,3 +89,73 @@ def ph_test(times, events, group) -> tuple[float, float]:
     centred = g - g.mean()
     chi2 = e.sum() * float(fit.cov_params()[0, 0]) * (centred @ residuals) ** 2 / (centred @ centred)
     return float(chi2), float(stats.chi2.sf(chi2, 1))
+
+
+def rmst(times, events, horizon: float) -> tuple[float, float]:
+    """Restricted mean survival time to `horizon` (the area under the Kaplan–Meier curve from 0 to
+    `horizon`) and its variance: the sum over event times t_j <= horizon of A_j^2 d_j / (n_j (n_j - d_j)),
+    A_j the area under the curve from t_j to `horizon` (the Greenwood-type variance of R's
+    survRM2 and print.survfit's rmean); a term whose n_j = d_j has A_j = 0 and adds nothing."""
+    table = km_table(times, events)
+    table = table[table["time"] < horizon]
+    knots = np.r_[0.0, table["time"].to_numpy(), horizon]
+    level = np.r_[1.0, table["survival"].to_numpy()]  # the curve on [knots[k], knots[k + 1])
+    pieces = level * np.diff(knots)
+    after = pieces[::-1].cumsum()[::-1][1:]  # A_j: area from each table time to the horizon
+    n, d = table["at_risk"].to_numpy(float), table["events"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(after > 0, after ** 2 * d / (n * (n - d)), 0.0)
+    return float(pieces.sum()), float(terms.sum())
+
+
+def censoring_survival(times, causes):
+    """G(t-), the Kaplan–Meier probability of not yet being censored just before t (censoring = cause 0),
+    as a function of t."""
+    table = km_table(times, np.asarray(causes) == 0)
+    steps, levels = table["time"].to_numpy(), table["survival"].to_numpy()
+    return lambda t: np.where(np.searchsorted(steps, t, "left") > 0,
+                              levels[np.maximum(np.searchsorted(steps, t, "left") - 1, 0)], 1.0)
+
+
+def fine_gray(times, causes, group, cause: int = 1, iterations: int = 50) -> tuple[float, float, float]:
+    """Fine–Gray subdistribution hazard ratio of `group` == 1 against 0 for `cause`, with its 95% Wald CI
+    (model-based variance; R's cmprsk::crr reports a robust one).
+
+    Patients with a competing event stay in the risk set after it, weighted G(t-)/G(T_i-) (G the
+    Kaplan–Meier curve of censoring, cause 0); Efron's rule for tied events. Newton–Raphson from 0."""
+    t, c, z = (np.asarray(a, float) for a in (times, causes, group))
+    g = censoring_survival(t, c)
+    event_times = np.unique(t[c == cause])
+    competing = (c != 0) & (c != cause)
+    # weights[k, i]: patient i's weight in the risk set of the k-th event time
+    later = t[None, :] >= event_times[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        carried = competing[None, :] & ~later & (g(t)[None, :] > 0)
+        weights = np.where(later, 1.0, np.where(carried, g(event_times)[:, None] / g(t)[None, :], 0.0))
+    tied = (t[None, :] == event_times[:, None]) & (c[None, :] == cause)
+    beta = 0.0
+    for _ in range(iterations):
+        score, information = _efron_terms(beta, z, weights, tied)
+        step = score / information
+        beta += step
+        if abs(step) < 1e-10:
+            break
+    se = 1 / np.sqrt(_efron_terms(beta, z, weights, tied)[1])
+    with np.errstate(over="ignore", divide="ignore"):  # no finite estimate (all events in one group): inf
+        return float(np.exp(beta)), float(np.exp(beta - Z95 * se)), float(np.exp(beta + Z95 * se))
+
+
+def _efron_terms(beta: float, z, weights, tied) -> tuple[float, float]:
+    """Score and information of a weighted Cox partial likelihood in one covariate, Efron ties."""
+    risk = np.exp(beta * z)
+    score = information = 0.0
+    for w, events in zip(weights, tied):
+        d = int(events.sum())
+        s0, s1, s2 = (w * risk).sum(), (w * risk * z).sum(), (w * risk * z * z).sum()
+        e0, e1, e2 = risk[events].sum(), (risk * z)[events].sum(), (risk * z * z)[events].sum()
+        score += z[events].sum()
+        for share in np.arange(d) / d:
+            a0, a1, a2 = s0 - share * e0, s1 - share * e1, s2 - share * e2
+            score -= a1 / a0
+            information += a2 / a0 - (a1 / a0) ** 2
+    return score, information
