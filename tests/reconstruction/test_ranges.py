@@ -10,6 +10,7 @@ from covidat import __main__ as cli
 from covidat import endpoints
 from covidat.data import DEFAULT_DATA, load_dataset
 from covidat.reconstruction import ranges
+from covidat.reconstruction.pinned import MIN_TAIL
 
 RESULTS = endpoints.results(load_dataset(DEFAULT_DATA).patients)
 COMMITTED = ranges.load()
@@ -57,11 +58,16 @@ def test_committed_values_are_the_committed_datasets_and_sit_at_their_percentile
     # disagrees with the range it is recorded beside.
     merged = COMMITTED.merge(RESULTS[["result_id", "value"]], on="result_id", suffixes=("", "_now"))
     assert np.allclose(merged["value"], merged["value_now"], rtol=1e-8, equal_nan=True)
+    merged = merged.dropna(subset=["recon_low"])  # the ranges estimated (enough effective draws)
     inside = merged[(merged["percentile"] > 0.025) & (merged["percentile"] < 0.975)]
     assert ((inside["recon_low"] <= inside["value"]) & (inside["value"] <= inside["recon_high"])).all()
     below, above = merged[merged["percentile"] < 0.0125], merged[merged["percentile"] > 0.9875]
     assert (below["value"] <= below["recon_low"]).all() and (above["value"] >= above["recon_high"]).all()
-    assert (COMMITTED["recon_low"] <= COMMITTED["recon_high"]).all()
+    estimated = COMMITTED.dropna(subset=["recon_low"])
+    assert (estimated["recon_low"] <= estimated["recon_high"]).all()
+    # catches a range quoted from too few effective draws (chapter 12's rule, pinned.MIN_TAIL)
+    assert (estimated["ess"] * 0.025 >= MIN_TAIL).all()
+    assert COMMITTED.loc[COMMITTED["ess"] * 0.025 < MIN_TAIL, "recon_low"].isna().all()
     assert (COMMITTED["ess"] <= COMMITTED["n_datasets"] + 1e-9).all()
 
 
@@ -72,14 +78,25 @@ def test_summarise_on_a_tiny_batch():
     out = ranges.summarise(table, [0.5, 0.25, 0.25], committed).set_index("result_id")
     assert out.loc["a.both.p", "n_datasets"] == 2  # the NaN dataset is left out, weights renormalised
     assert out.loc["a.both.p", "ess"] == pytest.approx(0.75 ** 2 / (0.5 ** 2 + 0.25 ** 2))
-    assert (out.loc["b.msc.mean", "recon_low"], out.loc["b.msc.mean", "recon_high"]) == (1.0, 3.0)
+    # three datasets cannot place a 2.5% quantile: not estimated, not quoted as the range 1 to 3
+    assert np.isnan(out.loc["b.msc.mean", "recon_low"]) and not out.loc["b.msc.mean", "wide"]
+    assert ranges.range_text("b.msc.mean", out.reset_index()).startswith("not estimable")
+
+
+def test_summarise_on_a_batch_large_enough():
+    x = np.arange(400.0)
+    committed = pd.DataFrame({"result_id": ["b.msc.mean"], "value": [200.0], "ci_low": [0.0], "ci_high": [1000.0]})
+    out = ranges.summarise(pd.DataFrame({"b.msc.mean": x}), np.ones(400), committed).iloc[0]
+    assert (out["recon_low"], out["recon_high"]) == (9.0, 389.0)  # the 10th and 390th of 400 equal draws
+    assert out["percentile"] == pytest.approx(200.5 / 400)
 
 
 def test_results_command_prints_ranges_on_the_reconstruction_only(tmp_path, capsys):
     assert cli.main(["results", "--data", str(DEFAULT_DATA)]) == 0
     table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
     assert {"recon_low", "recon_high"} <= set(table.columns)
-    assert table.set_index("result_id").loc[COMMITTED["result_id"], "recon_low"].notna().all()
+    estimated = COMMITTED.dropna(subset=["recon_low"])["result_id"]
+    assert table.set_index("result_id").loc[estimated, "recon_low"].notna().all()
     supplied = tmp_path / "supplied"
     shutil.copytree(DEFAULT_DATA, supplied)
     assert cli.main(["results", "--data", str(supplied)]) == 0

@@ -41,10 +41,12 @@ def check(patients: pd.DataFrame, claims: pd.DataFrame | None = None) -> list[Ch
 
 
 def check_table(checks: list[Check], endpoints: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The checks as a table, each claim also in words (`claim`); `endpoints` keeps only the claims
+    """The checks as a table, each claim also in words (`claim`) and its status in the scorecard's words;
+    `endpoints` keeps only the claims
     about those endpoints (a chapter's)."""
     table = pd.DataFrame([c.__dict__ for c in checks])
     table.insert(1, "claim", table["claim_id"].map(claim_label))
+    table["status"] = table["status"].map(STATUS)  # the scorecard's words: reproduced, not reproduced, ...
     if endpoints is not None:
         table = table[table["claim_id"].str.split(".").str[0].isin(endpoints)].reset_index(drop=True)
     return table

@@ -7,10 +7,12 @@ weighted batch from the sampler and records, per result id, the weighted 2.5% an
 (`recon_low`, `recon_high`: the middle 95% of consistent datasets), the number of datasets with a value
 and their effective sample size (Kish), the committed dataset's own value and its weighted percentile
 in the batch. Results the abstract pins (a published '=' claim) are left out: they are the same in
-every dataset. The table is computed once (`python -m covidat ranges`, about a second per dataset) and
-committed as data/reconstructed/ranges.csv; the book and `python -m covidat results` read it. A range
-is "wide" (`is_wide`) and its estimate called illustrative when the reconstruction, not the trial,
-decides much of the number.
+every dataset. The table is computed once over the book's weighted batch (data/reconstructed/batch.csv;
+`python -m covidat ranges`, about a second per dataset) and committed as data/reconstructed/ranges.csv;
+the book and `python -m covidat results` read it. As in chapter 12 (`pinned.MIN_TAIL`), a quantile is
+not estimated when too few effective draws lie beyond it: the range is then "not estimable". A range is
+"wide" (`is_wide`) and its estimate called illustrative when the reconstruction, not the trial, decides
+much of the number.
 """
 import math
 
