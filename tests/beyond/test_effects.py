@@ -1,9 +1,10 @@
 import math
 
 import pandas as pd
+import pytest
 
 from covidat.beyond import effects
-from covidat.planning import next_trial
+from covidat.endpoints import oxygenation
 from covidat.endpoints import RESULT_COLUMNS
 
 
@@ -17,11 +18,9 @@ def test_effect_table_keeps_present_ids_in_order():
     assert set(table["provenance"]) <= set(effects.PROVENANCE)
 
 
-def test_pooled_sd_matches_numpy_on_a_small_table():
-    patients = pd.DataFrame({"arm": ["MSC"] * 3 + ["placebo"] * 3, "pf_day0": [0.0] * 6,
-                             "pf_day7": [1.0, 2.0, 6.0, 4.0, 4.0, math.nan]})
-    # arm variances 7 (2 dof) and 0 (1 dof): pooled variance 14 / 3
-    assert next_trial.pooled_change_sd(patients) == math.sqrt(14 / 3)
+def test_pooled_sd_by_hand():
+    # arm variances 7 (2 dof) and 0 (1 dof): pooled variance 14 / 3; catches an unweighted mean of variances
+    assert oxygenation.pooled_sd([1.0, 2.0, 6.0], [4.0, 4.0]) == pytest.approx(math.sqrt(14 / 3))
 
 
 def test_effect_chart_puts_ratios_in_one_log_panel_and_survives_an_empty_table():

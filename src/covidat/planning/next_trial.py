@@ -10,14 +10,13 @@ p-value implies by Schoenfeld's formula, taking every randomised patient as an e
 give the largest ratio, so this is the smallest ratio the p-value allows). The proportions improved are
 estimated by Laplace's rule, (events + 1) / (patients + 2), so that no rate is planned as exactly zero.
 """
-import math
 
 import pandas as pd
 
 from covidat.data import literature
 from covidat.planning import power
 from covidat.data.claims import load_claims
-from covidat.endpoints import by_arm
+from covidat.endpoints import oxygenation
 from covidat.planning.simulation import (Scenario, fisher_power, fisher_pvalues, logrank_pvalues,
                                          schoenfeld_hazard_ratio, schoenfeld_power, t_test_power,
                                          two_proportion_power, two_proportion_pvalues, welch_pvalues)
@@ -32,13 +31,6 @@ def laplace(events: float, patients: float) -> float:
     return (events + 1) / (patients + 2)
 
 
-def pooled_change_sd(patients: pd.DataFrame) -> float:
-    """Pooled within-arm SD of the PaO2/FiO2 change to day 7 (complete cases)."""
-    changes = [(p["pf_day7"] - p["pf_day0"]).dropna() for p in by_arm(patients).values()]
-    dof = sum(len(c) - 1 for c in changes)
-    return math.sqrt(sum((len(c) - 1) * c.var(ddof=1) for c in changes) / dof)
-
-
 def planning_inputs(patients: pd.DataFrame, claims: pd.DataFrame | None = None,
                     trials: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per input: endpoint, quantity, value, provenance."""
@@ -50,7 +42,7 @@ def planning_inputs(patients: pd.DataFrame, claims: pd.DataFrame | None = None,
     rows = [
         ("pf_change", "difference in mean change (mmHg)", power.observed_difference(claims),
          "derived from published numbers"),
-        ("pf_change", "SD of the change (mmHg)", pooled_change_sd(patients), "reconstructed"),
+        ("pf_change", "SD of the change (mmHg)", oxygenation.pf_change_day7(patients).get("both", "sd_pooled"), "reconstructed"),
         ("improvement", "proportion improved, MSC (Laplace's rule)",
          laplace(published["who_improved_day7.msc.n"], published["randomised.msc.n"]), "derived from published numbers"),
         ("improvement", "proportion improved, placebo (Laplace's rule)",
