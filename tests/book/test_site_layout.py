@@ -83,8 +83,12 @@ def chart_problems(page, reconstruction):
     return problems
 
 
+# Pages with a body to lay out: the root page only redirects (it navigates away while being measured).
+LAID_OUT = [p for p in PAGES if 'http-equiv="Refresh"' not in (HTML / p).read_text(encoding="utf-8")]
+
+
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("path", LAID_OUT)
 def test_tables_and_charts_fit(browser, server, path, width):
     page, problems = visit(browser, f"{server}/{path}", viewport=WIDTHS[width])
     wait_for_charts(page)
