@@ -34,12 +34,20 @@ def reconstruct(args) -> int:
     return 0
 
 
-def results(args) -> int:
-    from covidat import data, endpoints
+def load(directory):
+    """The dataset in `directory`, or None after printing why it breaks the contract."""
+    from covidat import data
     try:
-        dataset = data.load_dataset(args.data)
+        return data.load_dataset(directory)
     except data.DataError as error:
         print(f"error: {error}", file=sys.stderr)
+        return None
+
+
+def results(args) -> int:
+    from covidat import endpoints
+    dataset = load(args.data)
+    if dataset is None:
         return 2
     table = endpoints.results(dataset.patients)
     if dataset.is_reconstruction:
@@ -60,13 +68,10 @@ def ranges(args) -> int:
 
 
 def check(args) -> int:
-    from covidat import data
     from covidat.beyond import scorecard
     from covidat.data import coherence
-    try:
-        dataset = data.load_dataset(args.data)
-    except data.DataError as error:
-        print(f"error: {error}", file=sys.stderr)
+    dataset = load(args.data)
+    if dataset is None:
         return 2
     kind = "the book's reconstruction" if dataset.is_reconstruction else "supplied data, not the reconstruction"
     print(f"dataset: {dataset.name} ({kind})\n")
