@@ -126,3 +126,14 @@ def test_iqr_implied_sd_matches_simulated_normal_quartiles():
         sample = rng.normal(0, row.sd, 400_000)
         q1, q3 = np.percentile(sample, [25, 75])
         assert q3 - q1 == pytest.approx(row.q3 - row.q1, rel=0.01)
+
+
+def test_weights_are_inverse_variance_with_tau2_by_hand():
+    # Catches shares that are not 1 / (variance + tau²) (e.g. unweighted), or that do not add to 100.
+    effects = literature.mortality_effects(literature.load_trials())
+    chosen = literature.pooled_rows(effects)
+    tau2 = literature.pool(effects).tau2
+    by_hand = 1 / (chosen["variance"].to_numpy() + tau2)
+    shares = literature.weights(effects)
+    assert list(shares.index) == list(chosen["trial_id"])
+    assert shares.to_numpy() == pytest.approx(100 * by_hand / by_hand.sum())

@@ -93,6 +93,15 @@ def pooled_rows(effects: pd.DataFrame, without: tuple[str, ...] = ()) -> pd.Data
     return effects[(effects["pooled"] == "yes") & ~effects["trial_id"].isin(without)]
 
 
+def weights(effects: pd.DataFrame, without: tuple[str, ...] = ()) -> pd.Series:
+    """Each pooled row's share of the random-effects weight (percent, by trial_id): 1 / (variance + tau²),
+    with the Paule–Mandel tau² that `pool` uses."""
+    chosen = pooled_rows(effects, without)
+    result = combine_effects(chosen["log_or"].to_numpy(), chosen["variance"].to_numpy(), method_re="pm")
+    share = np.asarray(result.weights_re, float)
+    return pd.Series(100 * share / share.sum(), index=chosen["trial_id"].to_numpy(), name="weight")
+
+
 @dataclass(frozen=True)
 class Pooled:
     trials: int
