@@ -35,6 +35,17 @@ def test_effect_chart_puts_ratios_in_one_log_panel_and_survives_an_empty_table()
     assert len(empty["vconcat"]) == 1
 
 
+def test_effect_chart_legend_lists_only_the_provenances_it_draws():
+    # Catches a "published" legend entry on a chart with no published point (a fixed colour domain).
+    frame = pd.DataFrame([{"result_id": rid, "value": 2.0, "ci_low": 1.0, "ci_high": 4.0, "method": "m"}
+                          for rid in effects.EFFECTS], columns=RESULT_COLUMNS)
+    table = effects.effect_table(frame)
+    drawn = table[table["provenance"] != "published"]
+    spec = effects.effect_chart(drawn, description="d").to_dict()
+    domain = spec["vconcat"][0]["layer"][1]["encoding"]["color"]["scale"]["domain"]
+    assert domain == [p for p in effects.PROVENANCE if p in set(drawn["provenance"])] and "published" not in domain
+
+
 def test_risk_difference_is_shown_in_percentage_points_like_the_prose():
     """Catches the same effect printed as 0.5 in one table and 50 points in the text."""
     rid = "who_improved_day7.both.risk_difference"

@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 
 PROVENANCE = ("published", "derived from published numbers", "reconstructed")
+COLOURS = dict(zip(PROVENANCE, ("#000000", "#117733", "#882255")))
 LOG_TICKS = [0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100]
 
 
@@ -62,12 +63,14 @@ def effect_table(results: pd.DataFrame) -> pd.DataFrame:
 def effect_chart(table: pd.DataFrame, description: str) -> alt.VConcatChart:
     """One panel per unit (ratios on a log axis), a point and 95% CI per effect, coloured by provenance;
     a dashed line marks no effect (1 for a ratio, 0 for a difference)."""
-    colours = alt.Scale(domain=list(PROVENANCE), range=["#000000", "#117733", "#882255"])
+    present = [p for p in PROVENANCE if p in set(table["provenance"])]  # no legend entry without a point
+    colours = alt.Scale(domain=present, range=[COLOURS[p] for p in present])
     legend = alt.Legend(labelLimit=320)
     panels = []
     for unit, rows in table.groupby("unit", sort=False):
         ratio = rows["scale"].iloc[0] == "ratio"
-        scale = alt.Scale(type="log") if ratio else alt.Scale(zero=True)  # the line of no effect is always shown
+        # the line of no effect is always shown; padding keeps an interval's end off the plot's edge
+        scale = alt.Scale(type="log", padding=12) if ratio else alt.Scale(zero=True, padding=12)
         axis = alt.Axis(values=LOG_TICKS) if ratio else alt.Axis()
         x_title = f"{unit} (log scale)" if ratio else unit
         base = alt.Chart(rows).encode(y=alt.Y("label:N", sort=list(rows["label"]), title=None,
