@@ -26,8 +26,8 @@ def test_weighted_quantile_by_hand():
 
 
 def test_weighted_percentile_and_ess_by_hand():
-    assert ranges.value_percentile([1, 2, 2, 3], [1, 1, 1, 1], 2) == 0.5
-    assert ranges.value_percentile([1, 2, 3], [0.5, 0.25, 0.25], 2.5) == 0.75
+    assert ranges.percentile_of([1, 2, 2, 3], [1, 1, 1, 1], 2)[0] == 0.5
+    assert ranges.percentile_of([1, 2, 3], [0.5, 0.25, 0.25], 2.5)[0] == 0.75
     assert ranges.ess(np.full(40, 1 / 40)) == pytest.approx(40)
     assert ranges.ess([1, 1, 0, 0]) == pytest.approx(2)
 

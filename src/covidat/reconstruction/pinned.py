@@ -354,12 +354,16 @@ TYPICAL = ("deaths", "pf_change_sd", "pf_change_day7.both.p", "o2_free_days_28.b
            "hospital_stay.both.p_exact", "hospital_stay.both.p_logrank")
 
 
-def weighted_percentile(x, weights) -> np.ndarray:
-    """Each value's mid-percentile among the weighted values (share below plus half the share equal)."""
+def percentile_of(x, weights, values) -> np.ndarray:
+    """The mid-percentile of each of `values` among the weighted x (share below plus half the share equal)."""
     x, w = np.asarray(x, float), np.asarray(weights, float) / np.sum(weights)
-    below = (w[None, :] * (x[None, :] < x[:, None])).sum(1)
-    equal = (w[None, :] * (x[None, :] == x[:, None])).sum(1)
-    return below + equal / 2
+    v = np.atleast_1d(np.asarray(values, float))[:, None]
+    return (w[None, :] * (x[None, :] < v)).sum(1) + (w[None, :] * (x[None, :] == v)).sum(1) / 2
+
+
+def weighted_percentile(x, weights) -> np.ndarray:
+    """Each value's mid-percentile among the weighted values."""
+    return percentile_of(x, weights, x)
 
 
 def typical(batch, columns=TYPICAL) -> pd.DataFrame:

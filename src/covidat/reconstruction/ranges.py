@@ -22,7 +22,7 @@ import pandas as pd
 from covidat import ROOT, endpoints
 from covidat.data.claims import load_claims
 from covidat.reconstruction import sampler
-from covidat.reconstruction.pinned import MIN_TAIL, ess, weighted_quantile
+from covidat.reconstruction.pinned import MIN_TAIL, ess, percentile_of, weighted_quantile
 
 PATH = ROOT / "data" / "reconstructed" / "ranges.csv"
 COLUMNS = ["result_id", "recon_low", "recon_high", "n_datasets", "ess", "value", "percentile", "wide"]
@@ -39,12 +39,6 @@ def is_wide(result_id: str, low: float, high: float, value: float, ci_low: float
     if np.isfinite(ci_low) and np.isfinite(ci_high):
         return high - low >= 0.5 * (ci_high - ci_low)
     return high - low > 0.1 * abs(value)
-
-
-def value_percentile(x, weights, value: float) -> float:
-    """The weighted share of datasets below `value`, plus half the share equal to it (mid-distribution)."""
-    x, w = np.asarray(x, float), np.asarray(weights, float) / np.sum(weights)
-    return float(w[x < value].sum() + 0.5 * w[x == value].sum())
 
 
 def pinned_ids() -> set[str]:
@@ -75,7 +69,7 @@ def summarise(table: pd.DataFrame, weights, committed: pd.DataFrame) -> pd.DataF
                      else (math.nan, math.nan))
         rows.append({"result_id": row.result_id, "recon_low": low, "recon_high": high,
                      "n_datasets": int(ok.sum()), "ess": ess(w), "value": row.value,
-                     "percentile": math.nan if math.isnan(row.value) else value_percentile(x, w, row.value),
+                     "percentile": math.nan if math.isnan(row.value) else float(percentile_of(x, w, row.value)[0]),
                      "wide": estimable and is_wide(row.result_id, low, high, row.value, row.ci_low, row.ci_high)})
     return pd.DataFrame(rows, columns=COLUMNS)
 
