@@ -17,25 +17,12 @@ from scipy import stats
 from covidat.endpoints.result import ARMS, EndpointResult, by_arm
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from covidat.endpoints.stats import fisher_p, logrank_p, mann_whitney_p, mann_whitney_p_batch, mann_whitney_variant_p_batch
+from covidat.endpoints.stats import (fisher_p, logrank_p, mann_whitney_null, mann_whitney_p, mann_whitney_p_batch,
+                                     mann_whitney_variant_p_batch)
 from covidat.endpoints.survival import km_table
 
 HORIZONS = (28, 60)  # days by which "alive and discharged" is counted
 PERMUTATIONS = 200_000  # enough to enumerate every split of 20 patients into 10 and 10 (184,756)
-
-
-def mann_whitney_null(n1: int, n2: int) -> np.ndarray:
-    """P(U = u), u = 0..n1*n2, for two samples without ties (the exact null distribution)."""
-    # counts[i][j] holds the U distribution for i and j observations; add one observation at a time.
-    counts = {(0, j): np.array([1.0]) for j in range(n2 + 1)}
-    counts.update({(i, 0): np.array([1.0]) for i in range(n1 + 1)})
-    for i in range(1, n1 + 1):
-        for j in range(1, n2 + 1):
-            # the largest value is from sample 1 (it beats all j of sample 2) or from sample 2
-            a, b = np.r_[np.zeros(j), counts[(i - 1, j)]], counts[(i, j - 1)]
-            size = max(len(a), len(b))
-            counts[(i, j)] = np.pad(a, (0, size - len(a))) + np.pad(b, (0, size - len(b)))
-    return counts[(n1, n2)] / counts[(n1, n2)].sum()
 
 
 def hodges_lehmann(a, b) -> tuple[float, float, float]:
@@ -60,6 +47,25 @@ def permutation_p(a, b) -> float:
         groups = np.argsort(np.random.default_rng(0).random((PERMUTATIONS, n)), axis=1)[:, :k]
     sums, mean = ranks[groups].sum(axis=1), k * (n + 1) / 2
     return float(np.mean(np.abs(sums - mean) >= abs(ranks[:k].sum() - mean) - 1e-9))
+
+
+def permutation_p_batch(a, b) -> np.ndarray:
+    """permutation_p per row, by counting instead of listing splits: the number of ways to put c of
+    the first j patients in group a with a given sum of twice-mid-ranks (whole numbers) grows one
+    patient at a time, as for a subset sum."""
+    a, b = np.atleast_2d(np.asarray(a, float)), np.atleast_2d(np.asarray(b, float))
+    ranks = np.rint(2 * stats.rankdata(np.c_[a, b], axis=1)).astype(int)
+    rows, n = ranks.shape
+    k, size = a.shape[1], n * (n + 1) + 1  # twice the largest possible rank sum, plus one
+    ways = np.zeros((rows, k + 1, size))
+    ways[:, 0, 0] = 1
+    for r in ranks.T:
+        shifted = np.arange(size)[None, None, :] - r[:, None, None]  # a sum s is reached from s - r
+        reached = np.where(shifted >= 0, np.take_along_axis(ways[:, :k], np.maximum(shifted, 0), 2), 0)
+        ways[:, 1:] += reached
+    middle = k * (n + 1)  # twice the mean rank sum
+    far = np.abs(np.arange(size)[None, :] - middle) >= np.abs(ranks[:, :k].sum(1) - middle)[:, None]
+    return (ways[:, k] * far).sum(1) / math.comb(n, k)
 
 
 def discharge_curves(patients: pd.DataFrame) -> pd.DataFrame:

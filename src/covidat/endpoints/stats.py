@@ -122,17 +122,56 @@ def mann_whitney_p_batch(a, b) -> np.ndarray:
 
 
 @functools.cache
-def _mann_whitney_table(n1: int, n2: int) -> np.ndarray:
-    """_mann_whitney_p for every U (row: 2U) and tie sum (column) two arms of these sizes can have."""
+def mann_whitney_null(n1: int, n2: int) -> np.ndarray:
+    """P(U = u), u = 0..n1*n2, for two samples without ties (the exact null distribution)."""
+    # counts[i][j] holds the U distribution for i and j observations; add one observation at a time.
+    counts = {(0, j): np.array([1.0]) for j in range(n2 + 1)}
+    counts.update({(i, 0): np.array([1.0]) for i in range(n1 + 1)})
+    for i in range(1, n1 + 1):
+        for j in range(1, n2 + 1):
+            # the largest value is from sample 1 (it beats all j of sample 2) or from sample 2
+            a, b = np.r_[np.zeros(j), counts[(i - 1, j)]], counts[(i, j - 1)]
+            size = max(len(a), len(b))
+            counts[(i, j)] = np.pad(a, (0, size - len(a))) + np.pad(b, (0, size - len(b)))
+    return counts[(n1, n2)] / counts[(n1, n2)].sum()
+
+
+MANN_WHITNEY_VARIANTS = ("published", "normal", "exact")
+
+
+def mann_whitney_u_p(variant: str, u, tie_sum, n1: int, n2: int) -> np.ndarray:
+    """Two-sided p of U (ties counting half; `tie_sum`: sum of t^3 - t over groups of t tied values)
+    as a variant of the test computes it: "published" (normal approximation, tie and continuity
+    corrections: mann_whitney_p), "normal" (tie correction, no continuity correction) or "exact"
+    (the exact null of untied data, ties ignored), as mann_whitney_variant_p_batch does."""
+    u, tie_sum = np.asarray(u, float), np.asarray(tie_sum, float)
+    if variant == "published":
+        return _mann_whitney_p(u, tie_sum, n1, n2)
+    if variant == "normal":
+        n = n1 + n2
+        sigma = np.sqrt(n1 * n2 / 12 * ((n + 1) - tie_sum / (n * (n - 1))))
+        return np.minimum(2 * special.ndtr(-np.abs(u - n1 * n2 / 2) / sigma), 1.0)
+    if variant != "exact":
+        raise ValueError(f"unknown variant {variant!r}; choose from {MANN_WHITNEY_VARIANTS}")
+    cdf = np.r_[0.0, np.cumsum(mann_whitney_null(n1, n2))]  # cdf[k] = P(U < k)
+    below = cdf[np.floor(u).astype(int) + 1]  # P(U <= u)
+    above = 1 - cdf[np.ceil(u).astype(int)]  # P(U >= u)
+    return np.minimum(2 * np.minimum(below, above), 1.0)
+
+
+@functools.cache
+def _mann_whitney_table(n1: int, n2: int, variant: str = "published") -> np.ndarray:
+    """mann_whitney_u_p for every U (row: 2U) and tie sum (column) two arms of these sizes can have."""
     n = n1 + n2
     with np.errstate(divide="ignore", invalid="ignore"):  # the grid holds combinations no data can have
-        return _mann_whitney_p(np.arange(2 * n1 * n2 + 1)[:, None] / 2, np.arange(n ** 3 - n + 1)[None, :], n1, n2)
+        return mann_whitney_u_p(variant, np.arange(2 * n1 * n2 + 1)[:, None] / 2, np.arange(n ** 3 - n + 1)[None, :],
+                                n1, n2)
 
 
-def mann_whitney_p_pairs(a, b) -> np.ndarray:
-    """mann_whitney_p_batch of every row of `a` against every row of `b`: a (len(a), len(b)) matrix,
-    computed at once from counts of each distinct value (U and the tie sum are sums of products
-    of those counts)."""
+def mann_whitney_p_pairs(a, b, variant: str = "published") -> np.ndarray:
+    """The p of a variant of the test (mann_whitney_u_p) for every row of `a` against every row of
+    `b`: a (len(a), len(b)) matrix, computed at once from counts of each distinct value (U and the
+    tie sum are sums of products of those counts)."""
     a, b = _rows(a, b)
     values = np.unique(np.r_[a.ravel(), b.ravel()])
     def counts(x):
@@ -144,7 +183,7 @@ def mann_whitney_p_pairs(a, b) -> np.ndarray:
     # sum over values of (ca + cb)^3 - (ca + cb), expanded
     tie_sum = ((ha ** 3).sum(1)[:, None] + (hb ** 3).sum(1)[None, :] + 3 * (ha ** 2) @ hb.T + 3 * ha @ (hb ** 2).T
                - a.shape[1] - b.shape[1])
-    return _mann_whitney_table(a.shape[1], b.shape[1])[(2 * u).astype(int), tie_sum.astype(int)]
+    return _mann_whitney_table(a.shape[1], b.shape[1], variant)[np.rint(2 * u).astype(int), np.rint(tie_sum).astype(int)]
 
 
 def mann_whitney_p(a, b) -> float:
