@@ -61,7 +61,7 @@ def results(args) -> int:
 def ranges(args) -> int:
     from covidat import data
     from covidat.reconstruction import ranges
-    table = ranges.compute(data.load_dataset(data.DEFAULT_DATA).patients)
+    table = ranges.compute(data.load_dataset(data.DEFAULT_DATA).patients, processes=args.processes)
     ranges.write(table, args.out)
     print(f"wrote {args.out}: {len(table)} results (effective sample size {table['ess'].max():.1f})")
     return 0
@@ -104,6 +104,7 @@ def main(argv=None) -> int:
     res.add_argument("--format", choices=("csv", "json"), default="csv")
     rng = commands.add_parser("ranges", help="each estimate's range across datasets consistent with the abstract")
     rng.add_argument("--out", default="data/reconstructed/ranges.csv")
+    rng.add_argument("--processes", type=int, default=2, help="worker processes, one dataset each at a time")
     args = parser.parse_args(argv)
     commands = {"book": book, "reconstruct": reconstruct, "results": results, "ranges": ranges, "check": check}
     return commands[args.command](args)

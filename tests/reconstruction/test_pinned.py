@@ -6,9 +6,10 @@ import pytest
 from scipy import stats
 
 from covidat import endpoints
-from covidat.reconstruction import pinned
+from covidat.endpoints import stats as endpoint_stats
+from covidat.reconstruction import pinned, sampler
 from covidat.data.claims import load_claims
-from covidat.data import PATIENT_COLUMNS, load_dataset
+from covidat.data import DEFAULT_DATA, PATIENT_COLUMNS, load_dataset
 from covidat.reconstruction.sampler import Batch
 
 
@@ -153,12 +154,11 @@ def test_sd_bound_is_where_the_published_difference_stops_being_significant():
     assert pinned.shares(at_bound).loc["sd_above_bound", "share"] == 0.5
 
 
-def test_limits_leave_the_later_datasets_empty_and_count_only_endpoints_run_once(frames):
-    table = pinned.values(batch_of(frames), ["pf_change_day7.msc.mean", "who_improved_day7.both.p"],
-                          limits={"pf_change_day7": 2})
-    assert table["pf_change_day7.msc.mean"].notna().tolist() == [True, True, False]
-    assert table["who_improved_day7.both.p"].notna().all()
-    assert table.attrs["runs"] == {"pf_change_day7": 2, "who_improved_day7": 1}
+def test_count_only_endpoints_run_once(frames):
+    # Bug caught: the READS cache keyed on the wrong columns (run on every dataset, or once for all).
+    table = pinned.values(batch_of(frames), ["pf_change_day7.msc.mean", "who_improved_day7.both.p"])
+    assert table.notna().all().all()
+    assert table.attrs["runs"] == {"pf_change_day7": 3, "who_improved_day7": 1}
     other = frames[0].copy()
     other.loc[other["arm"] == "placebo", "improved_day7"] = [1] + [0] * 9
     assert pinned.values(batch_of(frames + [other]), ["who_improved_day7.both.p"]).attrs["runs"] == {
@@ -175,3 +175,51 @@ def test_batched_results_equal_their_endpoint_dataset_by_dataset(frames):
         for i, frame in enumerate(batch.frames()):
             assert batched[i] == pytest.approx(endpoints.ENDPOINTS[endpoint](frame).values[(arm, statistic)],
                                                rel=1e-9, abs=1e-12), (rid, i)
+
+
+def test_partitions_of_n_are_all_there_once():
+    assert sorted(pinned._partitions(5)) == sorted([(5,), (4, 1), (3, 2), (3, 1, 1), (2, 2, 1), (2, 1, 1, 1),
+                                                    (1, 1, 1, 1, 1)])
+    assert sum(1 for _ in pinned._partitions(20)) == 627  # p(20)
+
+
+def test_mann_whitney_u_p_is_what_the_tests_give_on_committed_datasets():
+    # Bug caught: a formula in mann_whitney_u_p that is not the test the endpoints run, which would make
+    # the bounds of rank_test_range bound something else.
+    batch = sampler.load_batch()
+    msc, placebo = pinned._column(batch, "hospital_days")
+    msc, placebo = msc[:40], placebo[:40]
+    u = ((msc[:, :, None] > placebo[:, None, :]) + 0.5 * (msc[:, :, None] == placebo[:, None, :])).sum((1, 2))
+    ties = np.array([sum(t ** 3 - t for t in np.unique(row, return_counts=True)[1]) for row in np.c_[msc, placebo]])
+    n1, n2 = msc.shape[1], placebo.shape[1]
+    np.testing.assert_allclose(endpoint_stats.mann_whitney_u_p("published", u, ties, n1, n2),
+                               endpoint_stats.mann_whitney_p_batch(msc, placebo), rtol=1e-9)
+    for variant, exact in (("exact", True), ("normal", False)):
+        np.testing.assert_allclose(endpoint_stats.mann_whitney_u_p(variant, u, ties, n1, n2),
+                                   endpoint_stats.mann_whitney_variant_p_batch(msc, placebo, exact=exact), rtol=1e-9)
+
+
+def test_rank_test_ranges_bound_every_dataset_drawn():
+    # The ranges are over a superset of the consistent datasets: every committed dataset lies inside.
+    # Bug caught: a superset that misses tie patterns or U values (a 'proof' over too few datasets).
+    table = pinned.load_committed(DEFAULT_DATA / "pinned.csv")
+    for variant in ("exact", "normal"):
+        low, high = pinned.rank_test_range(variant)
+        p = table[f"hospital_stay.both.p_{variant}"]
+        assert ((p >= low * (1 - 1e-9)) & (p <= high * (1 + 1e-9))).all(), variant  # pinned.csv keeps 10 digits
+    published_low, published_high = pinned.rank_test_range("published")
+    assert 0.0415 <= published_low <= published_high < 0.0425
+
+
+def test_proofs_decide_only_what_the_claims_fix():
+    # Improvement tests depend on the two published counts only; the normal-approximation rank test is
+    # below 0.05 for every U and tie pattern that prints 0.042; the exact one is not decided.
+    table = pinned.load_committed(DEFAULT_DATA / "pinned.csv")
+    shares = pinned.shares(table, weights=table["weight.as assumed"])
+    for cid in ("improvement_boschloo", "improvement_barnard", "risk_difference_excludes_0", "hospital_normal"):
+        assert shares.loc[cid, "proved"] is True, cid
+        assert shares.loc[cid, "share"] == 1
+        assert pinned.verdict(*shares.loc[cid, ["share", "mcse", "conditioned", "proved"]]) == \
+            "proved in every consistent dataset"
+    assert shares.loc["hospital_exact", "proved"] is None
+    assert pinned.verdict(1.0, 0.0, proved=False) == "proved in none"

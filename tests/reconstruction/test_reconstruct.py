@@ -53,6 +53,21 @@ def test_committed_dataset_is_the_typical_one_of_the_committed_batch(tmp_path):
         assert filecmp.cmp(tmp_path / name, DEFAULT_DATA / name, shallow=False), name
 
 
+def test_evidence_ratio_of_a_mortality_variant_by_hand():
+    # Halving mortality changes only the prior of who dies: each dataset's prior ratio is a product
+    # over patients of (new / old) chance of their fate in their baseline band. Bugs caught: the ratio
+    # inverted, a band's mortality swapped, the Bayes factor taken from normalised weights (always 1).
+    m, severe = (sampler.ASSUMPTIONS[k][0] for k in ("mortality", "mortality_severe"))
+    c = COMMITTED.columns
+    old = np.where(c["pf_day0"] <= 100, severe, m)
+    died = c["died"] == 1
+    ratio = np.prod(np.where(died, 0.5, (1 - old / 2) / (1 - old)), axis=1)
+    value, mcse = sampler.evidence_ratio(COMMITTED, mortality=m / 2, mortality_severe=severe / 2)
+    assert value == pytest.approx((COMMITTED.weights * ratio).sum(), rel=1e-9)
+    assert 0 < mcse < value
+    assert sampler.evidence_ratio(COMMITTED, mortality=m) == pytest.approx((1.0, 0.0))
+
+
 def test_weights_are_the_normalised_importance_weights():
     w = np.exp(BATCH.log_weights - BATCH.log_weights.max())
     np.testing.assert_allclose(BATCH.weights, w / w.sum())
@@ -132,11 +147,13 @@ def test_reconstruction_draws_only_documented_quantities():
     assert not {"age", "sex", "comorbidities"} & set(committed.columns)
 
 
-def test_day7_construction_is_the_prior_conditioned_on_the_claims():
-    # The tilted construction must give the prior's own conditional distribution and an unbiased
-    # estimate of its probability. Compared with plain rejection from the prior, under claims
-    # loosened (means to whole mmHg, so each arm has several admissible sums) for plain rejection
-    # to accept often enough.
+def test_pf_construction_is_the_prior_conditioned_on_the_claims():
+    # The tilted construction of baseline and day-7 PaO2/FiO2 must give the prior's own conditional
+    # distribution and an unbiased estimate of its probability. Compared with plain rejection from the
+    # prior (baseline uniform within the patient's band, day 7 from its WHO score), under claims
+    # loosened (means to whole mmHg, so each arm has several admissible sums) for plain rejection to
+    # accept often enough. Bugs caught: a wrong normaliser or tilt (biased estimate), a baseline value
+    # drawn outside its band or from the wrong tilt (shifted means).
     from covidat.reconstruction import sampler
     from covidat.data.claims import load_claims
     claims = load_claims()
@@ -149,22 +166,31 @@ def test_day7_construction_is_the_prior_conditioned_on_the_claims():
     candidates = [{k: v[i:i + 1] for k, v in courses.items()} for i in range(len(courses["z"]))]
     course = max(candidates, key=lambda c: sampler._day7_pf(model, c, rng)[1])  # the likeliest, for speed
     runs = [sampler._day7_pf(model, course, rng) for _ in range(20)]
-    kept = np.concatenate([r[0] for r in runs])
+    kept = {k: np.concatenate([r[0][k] for r in runs]) for k in ("pf0", "pf7")}
     estimate = np.mean([np.exp(r[1]) for r in runs])
 
     who7 = model.course(course)["who7"][0]
+    low, high = sampler._range(params["pf_day0_range"])
+    severe = course["pf0"][0] <= sampler.SEVERE_PF
+    band_low, band_high = np.where(severe, low, sampler.SEVERE_PF + 1), np.where(severe, sampler.SEVERE_PF, high)
     cdf = np.exp(model.pf_log_prior[who7]).cumsum(1)
-    plain, tried = [], 3_000_000
-    for _ in range(tried // 500_000):
-        draws = np.stack([np.searchsorted(cdf[j], rng.random(500_000) * cdf[j, -1], side="right")
-                          for j in range(len(who7))], 1).astype(float)
-        plain.append(draws[model.meets(model.statistics(model.course(course | {"pf7": draws}), "pf"))])
-    plain = np.concatenate(plain)
-    assert len(plain) > 500 and len(kept) > 500
-    assert estimate == pytest.approx(len(plain) / tried, rel=0.15)
+    plain, tried, size = {"pf0": [], "pf7": []}, 4_000_000, 500_000
+    for _ in range(tried // size):
+        draws = {"pf0": rng.integers(band_low, band_high + 1, (size, len(who7))).astype(float),
+                 "pf7": np.stack([np.searchsorted(cdf[j], rng.random(size) * cdf[j, -1], side="right")
+                                  for j in range(len(who7))], 1).astype(float)}
+        ok = model.meets(model.statistics(model.course(course | draws), "pf"))
+        for k in plain:
+            plain[k].append(draws[k][ok])
+    plain = {k: np.concatenate(v) for k, v in plain.items()}
+    assert len(plain["pf7"]) > 500 and len(kept["pf7"]) > 500
+    assert estimate == pytest.approx(len(plain["pf7"]) / tried, rel=0.15)
+    assert ((kept["pf0"] >= band_low) & (kept["pf0"] <= band_high)).all()
     measured = who7 < 7
-    sd = plain[:, measured].std(0) / np.sqrt(len(plain)) + kept[:, measured].std(0) / np.sqrt(len(kept))
-    assert (np.abs(plain[:, measured].mean(0) - kept[:, measured].mean(0)) < 4 * sd).all()
+    for k in plain:
+        a, b = plain[k][:, measured], kept[k][:, measured]
+        sd = a.std(0) / np.sqrt(len(a)) + b.std(0) / np.sqrt(len(b))
+        assert (np.abs(a.mean(0) - b.mean(0)) < 4 * sd).all(), k
 
 
 def test_discharge_gaps_stay_inside_the_assumed_range():

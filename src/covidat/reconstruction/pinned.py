@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from covidat import endpoints
-from covidat.endpoints import secondary, stats
-from covidat.data.claims import load_claims
+from covidat.endpoints import hospital, improvement, secondary, stats
+from covidat.data.claims import holds, load_claims
 from covidat.endpoints.stats import min_sd_not_significant
 from covidat.reconstruction import sampler
 
@@ -37,9 +37,6 @@ OPEN_RESULTS = {
     "o2_free_days_28.both.p": "Oxygen-free days to day 28: Mann–Whitney p",
     "mortality_day28.both.p": "Mortality at day 28: Fisher's exact p",
 }
-# Endpoints too slow to run on each of 1,000 datasets when the book is built (a Cox model; an exact
-# permutation test over every split of 20 patients) run on the first datasets of a batch only.
-LIMITS = {"o2_discontinuation": 200, "hospital_stay": 20}
 # The columns (besides arm) that an endpoint reads: datasets that agree on them patient for patient
 # within each arm get the same result, so the endpoint runs once per distinct set. The claims fix
 # each arm's count of improved patients, so the improvement tests run once per batch.
@@ -90,6 +87,7 @@ BATCHED = {
     "hospital_stay.both.p_logrank": _discharge_logrank_p,
     "hospital_stay.both.p_exact": _mann_whitney(exact=True),
     "hospital_stay.both.p_normal": _mann_whitney(exact=False),
+    "hospital_stay.both.p_permutation": lambda b: hospital.permutation_p_batch(*_column(b, "hospital_days")),
 }
 
 
@@ -154,14 +152,13 @@ def describe(batch) -> pd.DataFrame:
                          "pf_change_sd": np.sqrt((variances[0] + variances[1]) / 2)})
 
 
-def values(batch, result_ids=tuple(OPEN_RESULTS), limits: dict[str, int] | None = None) -> pd.DataFrame:
+def values(batch, result_ids=tuple(OPEN_RESULTS)) -> pd.DataFrame:
     """One row per dataset: each result id (NaN where no endpoint produces it yet), its CI bounds
     where it has a CI, and the `describe` columns. Ids in BATCHED are computed for the whole batch
-    at once, the others by running the endpoint on each dataset, or on the first `limits[endpoint]`
-    datasets only (the others get NaN; datasets are built as frames only when needed).
+    at once, the others by running the endpoint on each dataset (built as frames only when needed).
     `attrs["seconds"]` holds the time each endpoint took, `attrs["runs"]` how many times it ran on
     a dataset, `attrs["batched"]` the ids computed batched."""
-    n, limits = len(batch), limits or {}
+    n = len(batch)
     frames = {}
 
     def frame(i):
@@ -189,7 +186,7 @@ def values(batch, result_ids=tuple(OPEN_RESULTS), limits: dict[str, int] | None 
             except ValueError:  # no batched version, or a batch it does not handle
                 rest.append(rid)
         cache, rows = {}, []
-        for i in range(min(n, limits.get(name, n)) if rest else 0):
+        for i in range(n if rest else 0):
             key = _reads_key(frame(i), READS[name]) if name in READS else i
             if key not in cache:
                 cache[key] = _row(f(frame(i)), rest)
@@ -233,14 +230,16 @@ MIN_TAIL = 5  # a quantile needs this many effective draws beyond it (ESS * min(
 def quantile_mcse(x, weights, p) -> float:
     """Monte Carlo standard error of a weighted quantile: the standard error of the weighted share
     at or below it, sqrt(sum w^2 (1{x <= q} - p)^2) for normalised weights, carried to the
-    value scale by the quantiles one standard error either side (half their distance). NaN when
-    fewer than MIN_TAIL effective draws lie beyond the quantile: then it is not estimated at all."""
+    value scale by the quantiles two standard errors either side (a quarter of their distance: a
+    window one heavy dataset cannot fill, so it does not make the error look small; checked
+    against independent blocks of the batch in `diagnostics`). NaN when fewer than MIN_TAIL
+    effective draws lie beyond the quantile: then it is not estimated at all."""
     w = np.asarray(weights, float) / np.sum(weights)
     if ess(w) * min(p, 1 - p) < MIN_TAIL:
         return math.nan
     q = weighted_quantile(x, w, p)
     se = float(np.sqrt((w ** 2 * ((np.asarray(x) <= q) - p) ** 2).sum()))
-    return (weighted_quantile(x, w, min(p + se, 1)) - weighted_quantile(x, w, max(p - se, 0))) / 2
+    return (weighted_quantile(x, w, min(p + 2 * se, 1)) - weighted_quantile(x, w, max(p - 2 * se, 0))) / 4
 
 
 def spread(table: pd.DataFrame, columns, probabilities=(0.025, 0.5, 0.975), weights=None) -> pd.DataFrame:
@@ -269,6 +268,63 @@ class Conclusion:
     needs: tuple[str, ...]  # the columns it is computed from
     test: Callable[[pd.DataFrame], pd.Series]  # True for each dataset in which it holds
     conditioned: bool = False  # a published claim the sampler conditions on: it holds by construction
+    # Derived from the claims alone, no sampling: True if it holds in every consistent dataset, False
+    # if in none, None if the derivation cannot decide.
+    proof: Callable[[], bool | None] | None = None
+
+
+def _decided(low: float, high: float, alpha: float = 0.05) -> bool | None:
+    """Whether p < alpha, from bounds on p: True or False when both bounds agree, else None."""
+    return True if high < alpha else False if low >= alpha else None
+
+
+@cache
+def _from_published_counts() -> tuple[dict, dict]:
+    """The improvement tests on the published counts: every consistent dataset has these counts."""
+    claims = load_claims().set_index("claim_id")["value"]
+    events = {"MSC": int(claims["who_improved_day7.msc.n"]), "placebo": int(claims["who_improved_day7.placebo.n"])}
+    sizes = {"MSC": int(claims["randomised.msc.n"]), "placebo": int(claims["randomised.placebo.n"])}
+    return improvement.improvement_tests(events, sizes)
+
+
+def _partitions(n: int, largest: int | None = None):
+    """Every partition of n into parts of at most `largest`, largest part first."""
+    if n == 0:
+        yield ()
+    for k in range(min(n, largest or n), 0, -1):
+        for rest in _partitions(n - k, k):
+            yield (k, *rest)
+
+
+@cache
+def _rank_grid() -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Every U (in halves) and every tie sum of a pattern of ties among the patients (a partition of
+    them into tied groups), and whether the published test prints as published there."""
+    claims = load_claims().set_index("claim_id")
+    n1, n2 = int(claims.loc["randomised.msc.n", "value"]), int(claims.loc["randomised.placebo.n", "value"])
+    ties = np.unique([sum(t ** 3 - t for t in p) for p in _partitions(n1 + n2)])
+    u, tie_sum = (a.ravel() for a in np.meshgrid(np.arange(2 * n1 * n2 + 1) / 2, ties, indexing="ij"))
+    claim = claims.loc["hospital_stay.both.p"]
+    with np.errstate(divide="ignore", invalid="ignore"):  # every value tied: no variance
+        published = holds(claim["relation"], float(claim["value"]), int(claim["decimals"]),
+                          stats.mann_whitney_u_p("published", u, tie_sum, n1, n2))
+    return u, tie_sum, published, n1, n2
+
+
+def rank_patterns() -> tuple[int, int]:
+    """How many combinations of U and tie sum there are, and how many print the published p."""
+    u, _, published, _, _ = _rank_grid()
+    return len(u), int(published.sum())
+
+
+@cache
+def rank_test_range(variant: str) -> tuple[float, float]:
+    """The smallest and largest p of a variant of the hospital-stay rank test (see stats.mann_whitney_u_p)
+    over every U and tie sum (`_rank_grid`) for which the published test prints as published: bounds
+    over a superset of the consistent datasets, so a conclusion they decide holds in all of them."""
+    u, tie_sum, published, n1, n2 = _rank_grid()
+    p = stats.mann_whitney_u_p(variant, u[published], tie_sum[published], n1, n2)
+    return float(p.min()), float(p.max())
 
 
 CONCLUSIONS = {
@@ -285,18 +341,22 @@ CONCLUSIONS = {
         | (t["o2_discontinuation.both.hazard_ratio.ci_high"] < 1)),
     **{f"hospital_{test}": Conclusion(
         f"Hospital stay significant at 5%: {label}", (f"hospital_stay.both.p_{test}",),
-        lambda t, c=f"hospital_stay.both.p_{test}": t[c] < 0.05)
+        lambda t, c=f"hospital_stay.both.p_{test}": t[c] < 0.05,
+        proof=(lambda v=test: _decided(*rank_test_range(v))) if test in ("exact", "normal") else None)
        for test, label in (("exact", "exact Mann–Whitney"), ("permutation", "exact permutation"),
                            ("normal", "no continuity correction"), ("logrank", "log-rank on discharge"))},
     **{f"improvement_{test}": Conclusion(
         f"Improvement significant at 5%: {label}", (f"who_improved_day7.both.p_{test}",),
-        lambda t, c=f"who_improved_day7.both.p_{test}": t[c] < 0.05)
+        lambda t, c=f"who_improved_day7.both.p_{test}": t[c] < 0.05,
+        proof=lambda k=("both", f"p_{test}"): bool(_from_published_counts()[0][k] < 0.05))
        for test, label in (("boschloo", "Boschloo"), ("barnard", "Barnard"))},
     "risk_difference_excludes_0": Conclusion(
         "Improvement: 95% CI of the risk difference excludes 0",
         ("who_improved_day7.both.risk_difference.ci_low", "who_improved_day7.both.risk_difference.ci_high"),
         lambda t: (t["who_improved_day7.both.risk_difference.ci_low"] > 0)
-        | (t["who_improved_day7.both.risk_difference.ci_high"] < 0)),
+        | (t["who_improved_day7.both.risk_difference.ci_high"] < 0),
+        proof=lambda: not (_from_published_counts()[1][("both", "risk_difference")][0] <= 0
+                           <= _from_published_counts()[1][("both", "risk_difference")][1])),
     "o2_free_not_significant": Conclusion(
         "Oxygen-free days to day 28 not significant (p above 0.05)",
         ("o2_free_days_28.both.p",), lambda t: t["o2_free_days_28.both.p"] > 0.05, conditioned=True),
@@ -311,12 +371,14 @@ def shares(table: pd.DataFrame, conclusions=CONCLUSIONS, weights=None) -> pd.Dat
     """Per conclusion, among the datasets in which every column it needs was computed: the weighted
     share in which it holds (`share`, NaN if there are none), its Monte Carlo standard error
     (`mcse`, sqrt(sum w^2 (x - share)^2) for normalised weights), the effective sample size behind
-    it (`ess`) and whether it holds by construction (`conditioned`)."""
+    it (`ess`), whether it holds by construction (`conditioned`) and what its proof gives (`proved`:
+    True, False, or None where there is none or it cannot decide)."""
     weights = _normalised(weights, len(table))
     rows = {}
     for cid, c in conclusions.items():
         computed = table.dropna(subset=list(c.needs)).index if all(n in table for n in c.needs) else table.index[:0]
-        row = {"share": math.nan, "mcse": math.nan, "ess": 0.0, "conditioned": c.conditioned}
+        row = {"share": math.nan, "mcse": math.nan, "ess": 0.0, "conditioned": c.conditioned,
+               "proved": c.proof() if c.proof else None}
         if len(computed):
             position = table.index.get_indexer(computed)
             w = weights[position] / weights[position].sum()
@@ -334,11 +396,14 @@ def distinct(batch, column: str) -> int:
     return len(np.unique(np.c_[msc, placebo], axis=0))
 
 
-def verdict(share: float, mcse: float, conditioned: bool = False) -> str:
-    """'by construction' (a claim the sampler conditions on), 'not computed', 'in every dataset drawn'
-    or 'in none drawn' (an estimate: the datasets not drawn may differ), else 'depends'."""
+def verdict(share: float, mcse: float, conditioned: bool = False, proved: bool | None = None) -> str:
+    """'by construction' (a claim the sampler conditions on), 'proved in every consistent dataset' or
+    'proved in none' (derived from the claims), 'not computed', 'in every dataset drawn' or 'in none
+    drawn' (an estimate: the datasets not drawn may differ), else 'depends'."""
     if conditioned:
         return "by construction"
+    if proved is not None and proved == proved:
+        return "proved in every consistent dataset" if proved else "proved in none"
     if share != share:
         return "not computed"
     if share == 1:
@@ -380,10 +445,10 @@ def typical(batch, columns=TYPICAL) -> pd.DataFrame:
 def committed_table(batch, variants: dict, reweight) -> pd.DataFrame:
     """What data/reconstructed/pinned.csv holds: per dataset of the book's batch, its weight under each
     variant of the model (`weight.<label>`, from `reweight(batch, **overrides)`), then `values` of
-    every open result (the exact permutation test of hospital stay on the first datasets only, as in LIMITS)."""
+    every open result."""
     weights = pd.DataFrame({f"weight.{label}": reweight(batch, **overrides) if overrides else batch.weights
                             for label, overrides in variants.items()})
-    table = values(batch, limits={"hospital_stay": LIMITS["hospital_stay"]})
+    table = values(batch)
     table.attrs = {}
     return pd.concat([pd.DataFrame({"dataset": np.arange(len(batch))}), weights, table], axis=1)
 

@@ -8,13 +8,15 @@ weighted batch from the sampler and records, per result id, the weighted 2.5% an
 and their effective sample size (Kish), the committed dataset's own value and its weighted percentile
 in the batch. Results the abstract pins (a published '=' claim) are left out: they are the same in
 every dataset. The table is computed once over the book's weighted batch (data/reconstructed/batch.csv;
-`python -m covidat ranges`, about a second per dataset) and committed as data/reconstructed/ranges.csv;
+`python -m covidat ranges`, about a second per dataset and core) and committed as data/reconstructed/ranges.csv;
 the book and `python -m covidat results` read it. As in chapter 12 (`pinned.MIN_TAIL`), a quantile is
 not estimated when too few effective draws lie beyond it: the range is then "not estimable". A range is
 "wide" (`is_wide`) and its estimate called illustrative when the reconstruction, not the trial, decides
 much of the number.
 """
+import contextlib
 import math
+import multiprocessing
 
 import numpy as np
 import pandas as pd
@@ -46,10 +48,17 @@ def pinned_ids() -> set[str]:
     return set(claims.loc[claims["relation"] == "=", "claim_id"])
 
 
-def per_dataset(batch) -> pd.DataFrame:
-    """One row per dataset of the batch, one column per result id (values of `endpoints.results`)."""
-    return pd.DataFrame([endpoints.results(batch.frame(i)).set_index("result_id")["value"]
-                         for i in range(len(batch))]).reset_index(drop=True)
+def _values(frame: pd.DataFrame) -> pd.Series:
+    return endpoints.results(frame).set_index("result_id")["value"]
+
+
+def per_dataset(batch, processes: int = 1) -> pd.DataFrame:
+    """One row per dataset of the batch, one column per result id (values of `endpoints.results`),
+    computed in `processes` worker processes (same table)."""
+    frames = (batch.frame(i) for i in range(len(batch)))
+    with (multiprocessing.Pool(processes) if processes > 1 else contextlib.nullcontext()) as pool:
+        rows = list(pool.imap(_values, frames, chunksize=16) if pool else map(_values, frames))
+    return pd.DataFrame(rows).reset_index(drop=True)
 
 
 def summarise(table: pd.DataFrame, weights, committed: pd.DataFrame) -> pd.DataFrame:
@@ -74,11 +83,11 @@ def summarise(table: pd.DataFrame, weights, committed: pd.DataFrame) -> pd.DataF
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def compute(patients: pd.DataFrame, batch=None) -> pd.DataFrame:
+def compute(patients: pd.DataFrame, batch=None, processes: int = 1) -> pd.DataFrame:
     """The ranges over the book's weighted batch (data/reconstructed/batch.csv unless given), for the
     committed dataset `patients`."""
     batch = sampler.load_batch() if batch is None else batch
-    return summarise(per_dataset(batch), batch.weights, endpoints.results(patients))
+    return summarise(per_dataset(batch, processes), batch.weights, endpoints.results(patients))
 
 
 def write(ranges: pd.DataFrame, path=PATH) -> None:

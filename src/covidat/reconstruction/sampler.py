@@ -29,6 +29,7 @@ from scipy import stats
 
 from covidat import ROOT
 from covidat.data.claims import holds, load_claims
+from covidat.data.coherence import SEVERE_PF
 from covidat.data import PATIENT_COLUMNS, typed_frame
 from covidat.endpoints import hospital, improvement, oxygen, oxygenation, secondary
 from covidat.endpoints import stats as st
@@ -129,7 +130,7 @@ DISCHARGE_DRAWS = 5_000  # per oxygen course: discharge gaps drawn for each arm
 PF_DRAWS = 2_000  # per oxygen course: day-7 PaO2/FiO2 candidates drawn
 PF_TILTS = np.linspace(-0.3, 0.3, 601)  # tilts the day-7 draws may take (per mmHg)
 MAX_ROUNDS = 5_000
-BOOK_DATASETS = 457  # datasets in the batch the book is built with (data/reconstructed/batch.csv)
+BOOK_DATASETS = 3200  # datasets in the batch the book is built with (data/reconstructed/batch.csv)
 DEFAULT_BATCH = ROOT / "data" / "reconstructed" / "batch.csv"
 
 
@@ -203,6 +204,15 @@ class _Model:
         tilted = self.pf_log_prior[:, None, :] + PF_TILTS[None, :, None] * x
         with np.errstate(invalid="ignore"):  # rows of WHO scores no patient has at day 7 are all -inf
             self.pf_tilted_means = (np.exp(tilted - np.logaddexp.reduce(tilted, 2, keepdims=True)) * x).sum(2)
+        # Baseline PaO2/FiO2 enters the course only through whether it is SEVERE_PF or less; given that
+        # band it is uniform, so _day7_pf draws it with day 7's. Row: band (0 above SEVERE_PF, 1 at or
+        # below), column: value; log prior, and the mean of each band tilted by exp(-tilt * value).
+        low, high = _range(params["pf_day0_range"])
+        band = np.c_[(x > SEVERE_PF) & (x >= low) & (x <= high), (x <= SEVERE_PF) & (x >= low)].T
+        with np.errstate(divide="ignore"):
+            self.pf0_log_prior = np.log(band / band.sum(1, keepdims=True))
+        tilted = self.pf0_log_prior[:, None, :] - PF_TILTS[None, :, None] * x
+        self.pf0_tilted_means = (np.exp(tilted - np.logaddexp.reduce(tilted, 2, keepdims=True)) * x).sum(2)
 
     # --- the prior, one group of variables at a time (latent draws; `course` turns them into a course)
     def baseline(self, rng, shape):
@@ -227,12 +237,12 @@ class _Model:
     # --- what follows from the drawn variables
     def course(self, s):
         p, pf0 = self.p, s["pf0"]
-        who0 = np.where(s["u_who"] < np.where(pf0 <= 100, 0.7, 0.3), 6, 5)
-        severe = (who0 == 6) | (pf0 <= 100)
+        who0 = np.where(s["u_who"] < np.where(pf0 <= SEVERE_PF, 0.7, 0.3), 6, 5)
+        severe = (who0 == 6) | (pf0 <= SEVERE_PF)
         factor = np.where(severe, float(p["o2_days_severity"]), 1 / float(p["o2_days_severity"]))
         t = np.rint(self.o2_median * factor * np.exp(float(p["o2_days_spread"]) * s["z"]))
         t = np.clip(t, np.where(severe, int(p["o2_min_days_severe"]), int(p["o2_min_days"])), MAX_DAY)
-        died = s["u_death"] < np.where(pf0 <= 100, float(p["mortality_severe"]), float(p["mortality"]))
+        died = s["u_death"] < np.where(pf0 <= SEVERE_PF, float(p["mortality_severe"]), float(p["mortality"]))
         dday = s["death_day"]
         later = t - 7
         who7 = np.select([died & (dday <= 7), died, t <= 7, later <= 7], [7, who0, 3, who0 - 1], who0)
@@ -294,6 +304,15 @@ class _Model:
         """Patients discharged alive before the earliest discharge day, per row and patient."""
         return ~c["died"] & (c["hospital_days"] < int(self.p["discharge_min_day"]))
 
+    def stays_possible(self, s, arm: str) -> np.ndarray:
+        """Per row of latent draws: whether some discharge gaps give the arm its published median
+        stay. The median rises with every gap, so the smallest and largest gaps bracket every median
+        the course allows (a screen before _discharges, which most courses would fail)."""
+        _, value, _ = self.targets[f"hospital_stay.{arm}.median"]
+        low, high = (np.median(self.course(s | {"u_gap": np.full(s["pf0"].shape, u)})["hospital_days"]
+                               [:, self.arms[arm]], 1) for u in (0.0, 1 - 1e-12))
+        return (low <= value) & (value <= high)
+
     def pf_sums(self, arm: str, measured):
         """For `measured` patients of an arm ("msc" or "placebo") with a day-7 value: the smallest
         and largest whole-number sums of PaO2/FiO2 changes whose mean prints as the published one."""
@@ -305,14 +324,17 @@ class _Model:
 def _courses(model: _Model, rng) -> tuple[dict, float]:
     """Oxygen courses (baseline, death, the day oxygen stops; a discharge gap drawn too) meeting
     every claim about them, by rejection from the prior: arms of patients are drawn independently
-    and kept if they meet their own claims (median days to stopping oxygen, patients improved), then
-    distinct random pairs of kept arms are kept if they meet the claims comparing arms (log-rank,
-    oxygen-free days, mortality) and leave a whole-number sum of PaO2/FiO2 changes that prints as
-    each arm's mean. Returns the courses and the log of the estimated prior probability of those claims."""
+    and kept if they meet their own claims (median days to stopping oxygen, patients improved) and
+    some discharge gaps could give them their median stay (stays_possible), then distinct random
+    pairs of kept arms are kept if they meet the claims comparing arms (log-rank, oxygen-free days,
+    mortality) and leave a whole-number sum of PaO2/FiO2 changes that prints as each arm's mean.
+    Returns the courses and the log of the estimated prior probability of those claims and screens."""
     n = model.n
     draws = model.draw(rng, (ARM_DRAWS, 2 * n))
     c = model.course(draws)
     msc, placebo = (np.flatnonzero(model.meets(model.statistics(c, "oxygen", (arm,)))) for arm in model.arms)
+    msc, placebo = (rows[model.stays_possible({k: v[rows] for k, v in draws.items()}, arm)]
+                    for rows, arm in ((msc, "msc"), (placebo, "placebo")))
     if not len(msc) or not len(placebo):
         return {k: v[:0] for k, v in draws.items()}, -np.inf
     pair = np.unique(rng.integers(0, len(msc) * len(placebo), ARM_PAIRS))  # distinct pairs, in random order
@@ -347,47 +369,59 @@ def _discharges(model: _Model, course: dict, rng) -> np.ndarray:
     return np.c_[gaps[msc[i], :n], gaps[placebo[j], n:]]
 
 
-def _day7_pf(model: _Model, course: dict, rng) -> tuple[np.ndarray, float]:
-    """Day-7 PaO2/FiO2 for one course (arrays of one row) from the prior conditioned on the claims
-    about it, by rejection: PF_DRAWS candidates, each patient's value drawn from the prior tilted by
-    exp(tilt * value), each arm's tilt chosen so that the expected changes add up to the published
-    mean (on the values meeting that mean the tilt is a constant factor, so the conditioned
-    distribution is the prior's); the arm's last patient measured is then set so that the changes
-    sum to a whole number printing as the mean (one such sum at random if several do) and kept with
-    chance proportional to its tilted prior, times exp(-tilt * sum). A candidate is kept when both
-    arms' are and the Welch test is not significant. Returns the kept candidates, one row each, and
-    the log of an unbiased estimate of the prior probability that the course's day-7 values meet
-    the claims (the kept fraction, undone for the tilt)."""
-    who7, pf0 = model.course(course)["who7"][0], course["pf0"][0]
+def _draw(log_q: np.ndarray, rng, n: int) -> np.ndarray:
+    """n draws of each row's distribution (log probabilities, one row per patient), one column each."""
+    cdf = np.exp(log_q).cumsum(1)
+    u = rng.random((n, len(log_q))) * cdf[:, -1]
+    return np.stack([np.searchsorted(cdf[j], u[:, j], side="right") for j in range(len(log_q))], 1)
+
+
+def _day7_pf(model: _Model, course: dict, rng) -> tuple[dict, float]:
+    """Baseline and day-7 PaO2/FiO2 for one course (arrays of one row) from the prior conditioned on
+    the claims about them, by rejection. The course fixes only each patient's baseline band (see
+    SEVERE_PF), so baseline values are drawn here too, which keeps the weights of different courses
+    close. PF_DRAWS candidates: each measured patient's day-7 value from the prior tilted by
+    exp(tilt * value) and baseline value by exp(-tilt * value), each arm's tilt chosen so that the
+    expected changes add up to the published mean (on the values meeting that mean the tilts
+    cancel, so the conditioned distribution is the prior's); the arm's last patient measured is then
+    set so that the changes sum to a whole number printing as the mean (one such sum at random if
+    several do) and kept with chance proportional to its tilted prior, times exp(-tilt * sum). A
+    candidate is kept when both arms' are and the Welch test is not significant. Returns the kept
+    candidates ("pf0", "pf7": one row each) and the log of an unbiased estimate of the prior
+    probability that the course's PaO2/FiO2 values meet the claims (the kept fraction, undone for
+    the tilts)."""
+    who7, band = model.course(course)["who7"][0], (course["pf0"][0] <= SEVERE_PF).astype(int)
     x = np.arange(PF_MAX + 1)
     arms = []
     tilt = np.zeros(len(who7))
     for arm, in_arm in model.arms.items():
         measured = np.flatnonzero(in_arm & (who7 < 7))
         low, high = model.pf_sums(arm, len(measured))
-        expected = model.pf_tilted_means[who7[measured]].sum(0) - pf0[measured].sum()
+        expected = model.pf_tilted_means[who7[measured]].sum(0) - model.pf0_tilted_means[band[measured]].sum(0)
         tilt[measured] = PF_TILTS[np.abs(expected - (low + high) / 2).argmin()]
         arms.append((measured, low, high))
     log_q = model.pf_log_prior[who7] + tilt[:, None] * x  # (patient, value), before normalising
     log_norm = np.logaddexp.reduce(log_q, 1)
     log_q -= log_norm[:, None]
-    cdf = np.exp(log_q).cumsum(1)
-    u = rng.random((PF_DRAWS, len(who7)))
-    pf7 = np.stack([np.searchsorted(cdf[j], u[:, j] * cdf[j, -1], side="right") for j in range(len(who7))], 1)
+    log_q0 = model.pf0_log_prior[band] - tilt[:, None] * x
+    log_norm0 = np.logaddexp.reduce(log_q0, 1)
+    log_q0 -= log_norm0[:, None]
+    pf0, pf7 = _draw(log_q0, rng, PF_DRAWS), _draw(log_q, rng, PF_DRAWS)
     keep, log_weight = np.ones(PF_DRAWS, bool), 0.0
     for measured, low, high in arms:
         *others, last = measured
         total = rng.integers(low, high + 1, PF_DRAWS)
-        pf7[:, last] = pf0[last] + total - (pf7[:, others] - pf0[others]).sum(1)
+        pf7[:, last] = total + pf0[:, measured].sum(1) - pf7[:, others].sum(1)
         value = np.clip(pf7[:, last], 0, PF_MAX)
         lam = tilt[last]
         log_bound = log_q[last].max() - min(lam * low, lam * high)  # the largest q_last * exp(-tilt * sum)
         log_accept = log_q[last, value] - lam * total - log_bound
         keep &= (value == pf7[:, last]) & (np.log(rng.random(PF_DRAWS)) < log_accept)
-        log_weight += log_norm[measured].sum() + np.log(high - low + 1) + log_bound - lam * pf0[measured].sum()
-    keep &= model.meets(model.statistics(model.course(course | {"pf7": pf7}), "pf"))
+        log_weight += log_norm[measured].sum() + log_norm0[measured].sum() + np.log(high - low + 1) + log_bound
+    drawn = {"pf0": pf0.astype(float), "pf7": pf7.astype(float)}
+    keep &= model.meets(model.statistics(model.course(course | drawn), "pf"))
     with np.errstate(divide="ignore"):  # nothing kept: weight 0
-        return pf7[keep].astype(float), log_weight + np.log(keep.mean())
+        return {k: v[keep] for k, v in drawn.items()}, log_weight + np.log(keep.mean())
 
 
 def _round(model: _Model, k: int, seed: int) -> tuple[list, float]:
@@ -403,29 +437,15 @@ def _round(model: _Model, k: int, seed: int) -> tuple[list, float]:
     found = []
     for row in range(len(courses["z"])):
         course = {key: v[row:row + 1] for key, v in courses.items()}
-        if not _stays_possible(model, course):
-            continue
         gaps = _discharges(model, course, rng)
         if not len(gaps):
             continue
-        pf7, log_pf = _day7_pf(model, course, rng)
-        if len(pf7):
-            state = course | {"u_gap": gaps[rng.integers(len(gaps))][None], "pf7": pf7[rng.integers(len(pf7))][None]}
+        pf, log_pf = _day7_pf(model, course, rng)
+        if len(pf["pf7"]):
+            pick = rng.integers(len(pf["pf7"]))
+            state = course | {"u_gap": gaps[rng.integers(len(gaps))][None]} | {k: v[pick][None] for k, v in pf.items()}
             found.append((state, np.log(len(gaps)) - 2 * np.log(DISCHARGE_DRAWS) + log_pf))
     return found, log_p
-
-
-def _stays_possible(model: _Model, course: dict) -> bool:
-    """Whether some discharge gaps give each arm its published median stay: the median rises with
-    every gap, so the smallest and largest gaps bracket every median the course allows (a quick
-    screen before _discharges, which most courses fail)."""
-    c = {bound: model.course(course | {"u_gap": np.full_like(course["pf0"], u, dtype=float)})["hospital_days"]
-         for bound, u in (("low", 0.0), ("high", 1 - 1e-12))}
-    for arm, in_arm in model.arms.items():
-        _, value, _ = model.targets[f"hospital_stay.{arm}.median"]
-        if not np.median(c["low"][:, in_arm]) <= value <= np.median(c["high"][:, in_arm]):
-            return False
-    return True
 
 
 @dataclass
@@ -503,11 +523,11 @@ def variants() -> dict:
 REWEIGHTABLE = ("mortality", "mortality_severe", "pf_change_sd")
 
 
-def reweighted(batch: Batch, **overrides) -> np.ndarray:
-    """The batch's importance weights for the model with `overrides` (any of REWEIGHTABLE): the claims
-    are the same, so the target changes only by the ratio of the two priors, which multiplies each
-    weight (deaths given baseline PaO2/FiO2; day-7 PaO2/FiO2 given the day-7 WHO score; a patient dead
-    by day 7 has no value, and their latent one integrates out). Normalised to sum to 1."""
+def _prior_ratio(batch: Batch, overrides: dict) -> np.ndarray:
+    """Per dataset: how much more probable the model with `overrides` (any of REWEIGHTABLE) makes it than
+    the model as assumed. The claims are the same, so only the priors differ: deaths given baseline
+    PaO2/FiO2, and day-7 PaO2/FiO2 given the day-7 WHO score (a patient dead by day 7 has no value, and
+    their latent one integrates out)."""
     unknown = set(overrides) - set(REWEIGHTABLE)
     if unknown:
         raise ValueError(f"cannot reweight for {sorted(unknown)}; choose from {REWEIGHTABLE}")
@@ -519,16 +539,29 @@ def reweighted(batch: Batch, **overrides) -> np.ndarray:
     x = np.clip(np.nan_to_num(c["pf_day7"]), 0, PF_MAX).astype(int)
 
     def log_prior(model):
-        death = np.where(pf0 <= 100, float(model.p["mortality_severe"]), float(model.p["mortality"]))
+        death = np.where(pf0 <= SEVERE_PF, float(model.p["mortality_severe"]), float(model.p["mortality"]))
         with np.errstate(divide="ignore"):
             deaths = np.where(died, np.log(death), np.log1p(-death)).sum(1)
             return deaths + np.where(who7 < 7, model.pf_log_prior[who7, x], 0.0).sum(1)
 
     with np.errstate(invalid="ignore"):
-        log_w = np.log(batch.weights) + log_prior(other) - log_prior(base)
-    w = np.exp(log_w - np.nanmax(log_w))
-    w = np.nan_to_num(w)
+        return np.nan_to_num(np.exp(log_prior(other) - log_prior(base)))
+
+
+def reweighted(batch: Batch, **overrides) -> np.ndarray:
+    """The batch's importance weights for the model with `overrides`: each weight times the dataset's
+    prior ratio (`_prior_ratio`), normalised to sum to 1."""
+    w = batch.weights * _prior_ratio(batch, overrides)
     return w / w.sum()
+
+
+def evidence_ratio(batch: Batch, **overrides) -> tuple[float, float]:
+    """How much more probable the model with `overrides` makes the published claims than the model as
+    assumed (a Bayes factor, the ratio of the two normalising constants): the mean prior ratio under
+    the batch's weights, with its Monte Carlo standard error."""
+    r, w = _prior_ratio(batch, overrides), batch.weights
+    value = float((w * r).sum())
+    return value, float(np.sqrt((w ** 2 * (r - value) ** 2).sum()))
 
 
 def batch_table(batch: Batch) -> pd.DataFrame:
