@@ -64,7 +64,10 @@ def theme() -> alt.theme.ThemeConfig:
             "view": {"continuousWidth": 420, "continuousHeight": 260, "stroke": None},
             "font": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
             # No text under 12 px: charts are narrowed to fit a phone, never scaled down.
-            "axis": {"labelFontSize": 12, "titleFontSize": 13, "grid": True, "gridColor": "#e5e5e5"},
+            # Tick labels closer than 4 px drop out (every other one, or greedily on a log scale), so
+            # none run together ("0.10.2") when a chart is narrowed to fit a phone.
+            "axis": {"labelFontSize": 12, "titleFontSize": 13, "grid": True, "gridColor": "#e5e5e5",
+                     "labelSeparation": 4},
             "legend": {"labelFontSize": 12, "titleFontSize": 13, "orient": "top"},
             "header": {"labelFontSize": 13, "titleFontSize": 13},
             "text": {"fontSize": 12},
