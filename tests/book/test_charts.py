@@ -41,7 +41,9 @@ def test_book_execution_gives_html_and_a_live_notebook_gives_vega_lite(monkeypat
 
 def test_live_notebook_shows_glued_charts_and_nothing_else_glued():
     # Catches charts blank in JupyterLab because every chapter glues them without showing them.
-    glued = lambda data: {"msg_type": "display_data", "content": {"data": {GLUE_PREFIX + k: v for k, v in data.items()}}}
+    def glued(data):
+        return {"msg_type": "display_data", "content": {"data": {GLUE_PREFIX + k: v for k, v in data.items()}}}
+
     shown = charts._show_glued_chart(glued({charts.LIVE_MIME_TYPE: {"mark": "bar"}, "text/plain": "<chart>"}))
     assert shown["content"]["data"] == {charts.LIVE_MIME_TYPE: {"mark": "bar"}, "text/plain": "<chart>"}
     number = glued({"text/plain": "0.04"})

@@ -9,17 +9,19 @@ from covidat.book import mathml, site
 
 CSS = ('@font-face{font-family:x}.used{color:red}.unused{color:blue}.unused,.used:hover{margin:0}'
        '@media (min-width:1px){.unused .used{padding:0}.used>.x-[href$=".y"]{top:0}}'
-       '.fa-bars,.fa-navicon{--fa:"\\f0c9"}.fa-xmark{--fa:"\\f00d"}:is(.used,.unused) p{left:0}')
+       '.fa-bars,.fa-navicon{--fa:"\\f0c9"}.fa-xmark{--fa:"\\f00d"}:is(.used,.unused) p{left:0}'
+       '/* Text.Whitespace */ .used .w{color:gray}/*! licence */.unused{top:1px}')
 
 
 def test_purge_keeps_every_rule_that_can_match_and_only_those():
     # Catches a purge that drops styles of markup the site has (the page would lose its layout) or that
     # keeps the rules of absent markup (the stylesheet stays 0.4 MB).
-    kept = site.purged_css(CSS, {"used", "fa-bars", "x-"})
+    kept = site.purged_css(CSS, {"used", "fa-bars", "x-", "w"})
     for rule in ("@font-face{font-family:x}", ".used{color:red}", ".unused,.used:hover{margin:0}",
-                 '.used>.x-[href$=".y"]{top:0}', '.fa-bars,.fa-navicon{--fa:"\\f0c9"}'):
+                 '.used>.x-[href$=".y"]{top:0}', '.fa-bars,.fa-navicon{--fa:"\\f0c9"}', ".used .w{color:gray}",
+                 "/*! licence */"):
         assert rule in kept, rule
-    for rule in (".unused{color:blue}", ".unused .used{padding:0}", ".fa-xmark", ":is(.used,.unused) p"):
+    for rule in (".unused{color:blue}", ".unused .used{padding:0}", ".fa-xmark", ":is(.used,.unused) p", "top:1px"):
         assert rule not in kept, rule
 
 

@@ -9,8 +9,8 @@
 - Font Awesome icons as CSS and web fonts (npm), instead of the theme's 1.5 MB script that
   swaps every icon for an SVG (templates/static/webpack-macros.html leaves it out); the
   theme's icons are Font Awesome 6 classes either way.
-- Font Awesome's and the theme's stylesheets keep only the rules that can match the site's markup,
-  and Font Awesome's fonts only the glyphs of the icons left.
+- The stylesheets of Font Awesome, the theme, myst-nb, Sphinx and Pygments keep only the rules that
+  can match the site's markup, and Font Awesome's fonts only the glyphs of the icons left.
 - templates/layout.html leaves out the search index and Sphinx's search scripts (0.1 MB, loaded
   before the page could paint) on every page but the search page, as search-as-you-type is off.
 
@@ -26,6 +26,7 @@ myst-nb open), beside the .ipynb, and mends two markup faults of the stack (see 
 import datetime
 import io
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -74,9 +75,11 @@ def vega_bundle() -> str:
 
 
 # Stylesheets that hold up the first paint of every page and are mostly rules for markup the site
-# never has: Font Awesome's (a rule for each of 1,900 icons) and the theme's (the same icons again, and
-# every Bootstrap component); both keep only the rules that can match.
-PURGED_CSS = (FONTAWESOME_CSS, "styles/pydata-sphinx-theme.css")
+# never has: Font Awesome's (a rule for each of 1,900 icons), the theme's (the same icons again, and
+# every Bootstrap component), myst-nb's (widgets, every output type) and Sphinx's and Pygments'; all
+# keep only the rules that can match.
+PURGED_CSS = (FONTAWESOME_CSS, "styles/pydata-sphinx-theme.css", "styles/sphinx-book-theme.css", "mystnb.*.css",
+              "basic.css", "pygments.css")
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")  # where icon fonts keep their glyphs
 INNERMOST_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 
@@ -92,7 +95,7 @@ def purged_css(css: str, words: set[str]) -> str:
     """`css` without the rules none of whose selectors can match: each names a class not in `words`.
     At-rules (media queries, fonts, keyframes) stay; rules inside them are judged alike."""
     def live(selector):
-        selector = re.sub(r"\[[^\]]*\]|\"[^\"]*\"", "", selector)  # attribute values may hold dots
+        selector = re.sub(r"/\*.*?\*/|\[[^\]]*\]|\"[^\"]*\"", "", selector, flags=re.S)  # comments and values hold dots
         return all(name in words for name in re.findall(r"\.(-?[_a-zA-Z][\w-]*)", selector))
 
     def keep(rule):
@@ -103,13 +106,16 @@ def purged_css(css: str, words: set[str]) -> str:
             if char == "," and depth == 0:
                 selectors.append(text[start:i])
                 start = i + 1
-        return rule.group(0) if text.lstrip().startswith("@") or any(map(live, selectors)) else ""
+        if text.lstrip().startswith("@") or any(map(live, selectors)):
+            return rule.group(0)
+        return "".join(re.findall(r"/\*!.*?\*/", text, re.S))  # a dropped rule keeps the licence before it
 
     return INNERMOST_RULE.sub(keep, css)
 
 
 def glyphs_only(woff2: bytes, codepoints: set[int]) -> bytes:
     """A WOFF2 font with only the glyphs of `codepoints` (Font Awesome's solid font: 158 kB for 1,400 icons)."""
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # not a line per table it prunes
     options = subset.Options(flavor="woff2")
     font = TTFont(io.BytesIO(woff2))
     subsetter = subset.Subsetter(options)
@@ -130,10 +136,11 @@ def _write_assets(app, exception):
     for name in ("css/all.min.css", "webfonts"):
         _copy(NODE_MODULES / "@fortawesome/fontawesome-free" / name, static / "fontawesome" / name)
     words = site_words(Path(app.outdir))
-    for name in PURGED_CSS:
-        (static / name).write_text(purged_css((static / name).read_text(encoding="utf-8"), words), encoding="utf-8")
+    sheets = [sheet for pattern in PURGED_CSS for sheet in static.glob(pattern)]
+    for sheet in sheets:
+        sheet.write_text(purged_css(sheet.read_text(encoding="utf-8"), words), encoding="utf-8")
     # every icon the stylesheets left can draw, escaped (`--fa:"\f0c9"`) or not (the theme's `--pst-icon-…`)
-    css = "".join((static / name).read_text(encoding="utf-8") for name in PURGED_CSS)
+    css = "".join(sheet.read_text(encoding="utf-8") for sheet in sheets)
     icons = ({int(code, 16) for code in re.findall(r'"\\([0-9a-f]{2,5})"', css)}
              | set(map(ord, re.findall(PRIVATE_USE, css))))
     for font in (static / "fontawesome/webfonts").glob("*.woff2"):
@@ -268,7 +275,7 @@ def setup(app):
     app.connect("html-page-context", _stamp_footer)
     app.connect("html-page-context", _move_large_specs)
     app.connect("config-inited", _configure)
-    app.connect("build-finished", _write_assets)
+    app.connect("build-finished", _write_assets, priority=900)  # after the theme rewrites pygments.css
     app.connect("build-finished", _write_markdown_notebooks)
     app.connect("html-page-context", _offer_markdown_download, priority=600)  # after the theme's buttons
     return {"parallel_read_safe": True, "parallel_write_safe": True}
