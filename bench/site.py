@@ -7,17 +7,19 @@ For every page, loaded cold (empty cache) in its own browser context:
   figures of Lighthouse's "slow 4G" preset, applied per request by Chrome's network emulation (goal:
   3 s; request-level throttling is somewhat optimistic against a real network);
 - when every chart on it has drawn, unthrottled.
-Also the total size of _build/html. Run through `make bench` after `make book`.
+Also the total size of the site. Run through `make bench` after `make book`; `python bench/site.py DIR`
+measures another built site (a copy of an earlier build, to compare).
 """
 import functools
 import http.server
+import sys
 import threading
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
+HTML = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT / "_build" / "html"
 SKIP = {"_static", "_sources", "_downloads", "_images"}
 PAGES = sorted(p for p in HTML.rglob("*.html") if not SKIP & set(p.relative_to(HTML).parts)
                and 'http-equiv="Refresh"' not in p.read_text(encoding="utf-8"))
@@ -64,4 +66,4 @@ with sync_playwright() as p:
     browser.close()
 server.shutdown()
 total = sum(f.stat().st_size for f in HTML.rglob("*") if f.is_file())
-print(f"_build/html total: {total / 1e6:.1f} MB")
+print(f"{HTML} total: {total / 1e6:.1f} MB")

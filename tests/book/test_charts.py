@@ -3,6 +3,7 @@ import altair as alt
 import pandas as pd
 import pytest
 import vl_convert
+from myst_nb.ext.glue import GLUE_PREFIX
 
 from covidat.book import charts
 
@@ -25,6 +26,33 @@ def test_rendered_chart_is_deterministic_labelled_and_loads_nothing():
     assert html == charts.render(spec)["text/html"]  # same output every run: nbval can compare it
     assert 'role="img" aria-label="Bars of median days by arm"' in html
     assert "<script src" not in html and "cdn." not in html and "requirejs" not in html
+
+
+def test_book_execution_gives_html_and_a_live_notebook_gives_vega_lite(monkeypatch):
+    # Catches charts left blank in JupyterLab (`make lab`): it prefers text/html, whose script needs the
+    # book's page; and a build that would store every spec twice or lose its HTML.
+    spec = chart(description="Bars of median days by arm").to_dict()
+    monkeypatch.delenv(charts.LIVE_NOTEBOOK, raising=False)
+    assert set(charts.render(spec)) == {"text/html", "text/plain"}
+    monkeypatch.setenv(charts.LIVE_NOTEBOOK, "chapters/06_primary.ipynb")
+    live = charts.render(spec)
+    assert set(live) == {charts.LIVE_MIME_TYPE, "text/plain"} and live[charts.LIVE_MIME_TYPE] == spec
+
+
+def test_live_notebook_shows_glued_charts_and_nothing_else_glued():
+    # Catches charts blank in JupyterLab because every chapter glues them without showing them.
+    def glued(data):
+        return {"msg_type": "display_data", "content": {"data": {GLUE_PREFIX + k: v for k, v in data.items()}}}
+
+    shown = charts._show_glued_chart(glued({charts.LIVE_MIME_TYPE: {"mark": "bar"}, "text/plain": "<chart>"}))
+    assert shown["content"]["data"] == {charts.LIVE_MIME_TYPE: {"mark": "bar"}, "text/plain": "<chart>"}
+    number = glued({"text/plain": "0.04"})
+    assert charts._show_glued_chart(number) == glued({"text/plain": "0.04"})
+
+
+def test_tick_labels_keep_apart():
+    # Vega drops a tick label closer than this to its neighbour; without it "0.1" and "0.2" ran together.
+    assert charts.theme()["config"]["axis"]["labelSeparation"] >= 2
 
 
 def test_shipped_vega_lite_matches_altair():

@@ -3,7 +3,8 @@
 - no table is clipped: at desktop every table fits its column; on a phone a table either fits or
   scrolls inside its own box, which then shows a cue, while its first column stays in view;
 - every chart fits its column and no chart text is drawn under 11 px (rendered size: a chart that
-  is scaled down to fit shrinks its text, which is what this catches);
+  is scaled down to fit shrinks its text, which is what this catches); no two tick labels of an
+  axis touch or overlap;
 - every chart drawn from patients says "Reconstructed data" inside the chart when the site was
   built from the reconstruction;
 - no page scrolls sideways. Screenshots of two pages are saved for review (in _build/screenshots).
@@ -18,6 +19,7 @@ from covidat.data import load_dataset
 from browser import HTML, PAGES, SCREENSHOTS, WIDTHS, visit
 
 SMALLEST_TEXT_PX = 11
+LABEL_GAP_PX = 2  # tick labels closer than this read as one ("0.10.2")
 
 TABLES = """() => {
   const article = document.querySelector('article.bd-article');
@@ -45,8 +47,15 @@ CHARTS = """() => [...document.querySelectorAll('.covidat-chart')].map((box, i) 
           column: box.closest('article, main, body').getBoundingClientRect().width,
           smallest: Math.min(...sizes), small: texts.filter((t, k) => sizes[k] < %d).slice(0, 3).map(t => t.textContent),
           patients: box.dataset.patients === 'true',
-          labelled: texts.some(t => t.textContent.includes('%s'))};
-})""" % (SMALLEST_TEXT_PX, charts.RECONSTRUCTED_TITLE)
+          labelled: texts.some(t => t.textContent.includes('%s')),
+          collisions: [...svg.querySelectorAll('.role-axis-label')].flatMap(axis => {
+            const boxes = [...axis.querySelectorAll('text')]
+              .filter(t => t.textContent.trim() && getComputedStyle(t).opacity !== '0' && t.getAttribute('opacity') !== '0')
+              .map(t => [t.textContent, t.getBoundingClientRect()]);
+            return boxes.flatMap(([a, p], k) => boxes.slice(k + 1).filter(([b, q]) =>
+              p.left < q.right + %d && q.left < p.right + %d && p.top < q.bottom && q.top < p.bottom).map(([b]) => a + b));
+          })};
+})""" % (SMALLEST_TEXT_PX, charts.RECONSTRUCTED_TITLE, LABEL_GAP_PX, LABEL_GAP_PX)
 
 
 def wait_for_charts(page):
@@ -78,6 +87,8 @@ def chart_problems(page, reconstruction):
             problems.append(f"chart {c['i']} is wider than its column: {c}")
         if c["smallest"] < SMALLEST_TEXT_PX:
             problems.append(f"chart {c['i']} draws text at {c['smallest']:.1f} px, e.g. {c['small']}")
+        if c["collisions"]:
+            problems.append(f"chart {c['i']} has tick labels that run together: {c['collisions'][:3]}")
         if reconstruction and c["patients"] and not c["labelled"]:
             problems.append(f"chart {c['i']} is drawn from reconstructed patients without saying so inside it")
     return problems

@@ -1,16 +1,20 @@
 """The book's charts: one theme, one offline renderer, the few builders chapters share.
 
 Every chart is rendered as HTML that calls the page's global `vegaEmbed` (shipped with
-the site by `covidat.book.site`), so no chart loads anything from a CDN. Every chart must
-carry a `description`: it becomes the SVG's accessible label.
+the site by `covidat.book.site`), so no chart loads anything from a CDN; in a live notebook
+(`make lab`), as Vega-Lite that the notebook draws itself. Every chart must carry a
+`description`: it becomes the SVG's accessible label.
 """
 import hashlib
 import json
+import os
 from html import escape
 
 import altair as alt
+import IPython
 import numpy as np
 import pandas as pd
+from myst_nb.ext.glue import GLUE_PREFIX
 
 from covidat.data import Dataset, load_dataset
 
@@ -38,11 +42,22 @@ def arm_colour() -> alt.Scale:
     return alt.Scale(domain=ARMS, range=list(ARM_COLOURS.values()))
 
 
+# In a notebook opened live (JupyterLab or Notebook 7, e.g. `make lab`) the book's script is not on the
+# page, and JupyterLab runs no script of an output it did not make; it draws Vega-Lite itself, from
+# this MIME type (its Vega-Lite 5 compiles the book's specs). A Jupyter server names the notebook of
+# each kernel it starts in this variable; the book's own executions (build, record, tests) have none.
+LIVE_NOTEBOOK = "JPY_SESSION_NAME"
+LIVE_MIME_TYPE = "application/vnd.vegalite.v5+json"
+
+
 def render(spec: dict, **_) -> dict:
-    """Altair renderer: HTML with an id derived from the spec, so re-runs give identical output."""
+    """Altair renderer: HTML with an id derived from the spec, so re-runs give identical output; in a
+    live notebook, the spec for the notebook's own Vega-Lite renderer instead."""
     if not spec.get("description"):
         raise ValueError("Every chart needs a description (its text alternative): "
                          "pass description=... to alt.Chart or .properties().")
+    if os.environ.get(LIVE_NOTEBOOK):
+        return {LIVE_MIME_TYPE: spec, "text/plain": f"<chart: {spec['description']}>"}
     text = json.dumps(spec, sort_keys=True)
     chart_id = "covidat-chart-" + hashlib.sha256(text.encode()).hexdigest()[:12]
     patients = spec.get("usermeta", {}).get("covidat", {}).get("patients")
@@ -64,7 +79,10 @@ def theme() -> alt.theme.ThemeConfig:
             "view": {"continuousWidth": 420, "continuousHeight": 260, "stroke": None},
             "font": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
             # No text under 12 px: charts are narrowed to fit a phone, never scaled down.
-            "axis": {"labelFontSize": 12, "titleFontSize": 13, "grid": True, "gridColor": "#e5e5e5"},
+            # Tick labels closer than 4 px drop out (every other one, or greedily on a log scale), so
+            # none run together ("0.10.2") when a chart is narrowed to fit a phone.
+            "axis": {"labelFontSize": 12, "titleFontSize": 13, "grid": True, "gridColor": "#e5e5e5",
+                     "labelSeparation": 4},
             "legend": {"labelFontSize": 12, "titleFontSize": 13, "orient": "top"},
             "header": {"labelFontSize": 13, "titleFontSize": 13},
             "text": {"fontSize": 12},
@@ -73,11 +91,26 @@ def theme() -> alt.theme.ThemeConfig:
     }
 
 
+def _show_glued_chart(message: dict) -> dict:
+    """A chapter glues its charts for the book's pages without showing them (myst-nb's `glue(...,
+    display=False)` gives them prefixed MIME types no notebook draws); in a live notebook, a glued
+    chart is shown where it is glued."""
+    data = message.get("content", {}).get("data", {})
+    if GLUE_PREFIX + LIVE_MIME_TYPE in data:
+        message["content"]["data"] = {key.removeprefix(GLUE_PREFIX): value for key, value in data.items()}
+    return message
+
+
 def setup() -> None:
-    """Enable the book's theme and renderer (called once in each chapter's preamble)."""
+    """Enable the book's theme and renderer (called once in each chapter's preamble); in a live
+    notebook, also show the charts the chapter glues."""
     alt.theme.register("covidat", enable=True)(theme)
     alt.renderers.register("covidat", render)
     alt.renderers.enable("covidat")
+    shell = IPython.get_ipython()
+    if os.environ.get(LIVE_NOTEBOOK) and hasattr(getattr(shell, "display_pub", None), "register_hook"):
+        shell.display_pub.unregister_hook(_show_glued_chart)  # once, however often setup() runs
+        shell.display_pub.register_hook(_show_glued_chart)
 
 
 def from_patients(chart, dataset: Dataset | None = None):

@@ -3,12 +3,16 @@
 - Vega, Vega-Lite and Vega-Embed as one bundle from vl-convert, defining globals that
   `covidat.book.charts` renders against (no CDN request from any chart), and assets/covidat-charts.js,
   which draws each chart narrowed to its column; both deferred, and only on pages with a chart.
-- MathJax 3 from the npm package installed by `make`: its loader, TeX input, HTML output and
-  the hidden MathML that screen readers read (not the 0.4 MB context menu), with web fonts.
-
+  (A bundle without Vega-Embed would be 0.27 MB lighter, but vl-convert 1.9 then leaves the
+  `vegaLite` global null.)
+- Math as MathML written at build time (covidat.book.mathml): no script for it in the browser.
 - Font Awesome icons as CSS and web fonts (npm), instead of the theme's 1.5 MB script that
   swaps every icon for an SVG (templates/static/webpack-macros.html leaves it out); the
   theme's icons are Font Awesome 6 classes either way.
+- The stylesheets of Font Awesome, the theme, myst-nb, Sphinx and Pygments keep only the rules that
+  can match the site's markup, and Font Awesome's fonts only the glyphs of the icons left.
+- templates/layout.html leaves out the search index and Sphinx's search scripts (0.1 MB, loaded
+  before the page could paint) on every page but the search page, as search-as-you-type is off.
 
 - assets/covidat.css and covidat-tables.js: charts span their column; tables wrap to fit it, and a
   table still too wide (on a phone) scrolls in its own box with a cue and its first column in view.
@@ -20,7 +24,9 @@ It also offers every notebook for download as MyST markdown (a text notebook tha
 myst-nb open), beside the .ipynb, and mends two markup faults of the stack (see below).
 """
 import datetime
-import os
+import io
+import json
+import logging
 import re
 import shutil
 import subprocess
@@ -31,24 +37,21 @@ from pathlib import Path
 import altair as alt
 import jupytext
 import vl_convert
-from sphinx.errors import ExtensionError
+from fontTools import subset
+from fontTools.ttLib import TTFont
 
 from covidat import ROOT
 from covidat.book import notice
+from covidat.book.mathml import NODE_MODULES
 from covidat.data import load_dataset
 
 VEGA_BUNDLE = "vega/vega-bundle.js"
-MATHJAX_PATH = "mathjax/startup.js"
-MATHJAX_COMPONENTS = ["input/tex", "output/chtml", "a11y/assistive-mml"]
-MATHJAX_FILES = ["startup.js", "core.js", "input/tex.js", "input/tex/extensions", "output/chtml.js",
-                 "output/chtml/fonts/tex.js", "output/chtml/fonts/woff-v2", "a11y/assistive-mml.js"]
 FONTAWESOME_CSS = "fontawesome/css/all.min.css"
 ASSETS = Path(__file__).parent / "assets"
 BOOK_CSS = "covidat.css"
 CHART_JS = "covidat-charts.js"
 TABLE_JS = "covidat-tables.js"
 CHART_SCRIPTS = (VEGA_BUNDLE, CHART_JS)  # left out of pages without a chart
-NODE_MODULES = Path(os.environ.get("COVIDAT_NODE_MODULES", ROOT / ".venv/npm/node_modules"))
 
 
 def _parent(path: Path) -> Path:
@@ -71,11 +74,56 @@ def vega_bundle() -> str:
     return "(function(){\n" + vl_convert.javascript_bundle(vl_version=vl_version) + "\n})();\n"
 
 
-def mathjax_dir() -> Path:
-    es5 = NODE_MODULES / "mathjax" / "es5"
-    if not (es5 / "startup.js").exists():
-        raise ExtensionError(f"MathJax not found in {es5}: run `make book` to install it.")
-    return es5
+# Stylesheets that hold up the first paint of every page and are mostly rules for markup the site
+# never has: Font Awesome's (a rule for each of 1,900 icons), the theme's (the same icons again, and
+# every Bootstrap component), myst-nb's (widgets, every output type) and Sphinx's and Pygments'; all
+# keep only the rules that can match.
+PURGED_CSS = (FONTAWESOME_CSS, "styles/pydata-sphinx-theme.css", "styles/sphinx-book-theme.css", "mystnb.*.css",
+              "basic.css", "pygments.css")
+PRIVATE_USE = re.compile("[\ue000-\uf8ff]")  # where icon fonts keep their glyphs
+INNERMOST_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+
+
+def site_words(site: Path) -> set[str]:
+    """Every word in the site's pages and scripts: the class names the site can ever use."""
+    files = [*site.rglob("*.html"), *(site / "_static").rglob("*.js")]
+    return {word for f in files if f.name != "fontawesome.js"  # the theme's icon script (not loaded) names every icon
+            for word in re.findall(r"[\w-]+", f.read_text(encoding="utf-8"))}
+
+
+def purged_css(css: str, words: set[str]) -> str:
+    """`css` without the rules none of whose selectors can match: each names a class not in `words`.
+    At-rules (media queries, fonts, keyframes) stay; rules inside them are judged alike."""
+    def live(selector):
+        selector = re.sub(r"/\*.*?\*/|\[[^\]]*\]|\"[^\"]*\"", "", selector, flags=re.S)  # comments and values hold dots
+        return all(name in words for name in re.findall(r"\.(-?[_a-zA-Z][\w-]*)", selector))
+
+    def keep(rule):
+        selectors, depth, start = [], 0, 0
+        text = rule.group(1)
+        for i, char in enumerate(text + ","):  # commas inside :is(...) or :not(...) do not split
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if char == "," and depth == 0:
+                selectors.append(text[start:i])
+                start = i + 1
+        if text.lstrip().startswith("@") or any(map(live, selectors)):
+            return rule.group(0)
+        return "".join(re.findall(r"/\*!.*?\*/", text, re.S))  # a dropped rule keeps the licence before it
+
+    return INNERMOST_RULE.sub(keep, css)
+
+
+def glyphs_only(woff2: bytes, codepoints: set[int]) -> bytes:
+    """A WOFF2 font with only the glyphs of `codepoints` (Font Awesome's solid font: 158 kB for 1,400 icons)."""
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # not a line per table it prunes
+    options = subset.Options(flavor="woff2")
+    font = TTFont(io.BytesIO(woff2))
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=codepoints)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    subset.save_font(font, out, options)
+    return out.getvalue()
 
 
 def _write_assets(app, exception):
@@ -87,8 +135,16 @@ def _write_assets(app, exception):
         _copy(ASSETS / name, static / name)
     for name in ("css/all.min.css", "webfonts"):
         _copy(NODE_MODULES / "@fortawesome/fontawesome-free" / name, static / "fontawesome" / name)
-    for name in MATHJAX_FILES:
-        _copy(mathjax_dir() / name, static / "mathjax" / name)
+    words = site_words(Path(app.outdir))
+    sheets = [sheet for pattern in PURGED_CSS for sheet in static.glob(pattern)]
+    for sheet in sheets:
+        sheet.write_text(purged_css(sheet.read_text(encoding="utf-8"), words), encoding="utf-8")
+    # every icon the stylesheets left can draw, escaped (`--fa:"\f0c9"`) or not (the theme's `--pst-icon-…`)
+    css = "".join(sheet.read_text(encoding="utf-8") for sheet in sheets)
+    icons = ({int(code, 16) for code in re.findall(r'"\\([0-9a-f]{2,5})"', css)}
+             | set(map(ord, re.findall(PRIVATE_USE, css))))
+    for font in (static / "fontawesome/webfonts").glob("*.woff2"):
+        font.write_bytes(glyphs_only(font.read_bytes(), icons))
 
 
 def _write_markdown_notebooks(app, exception):
@@ -118,8 +174,9 @@ def _offer_markdown_download(app, pagename, templatename, context, doctree):
 LAUNCH_BUTTONS = {"notebook_interface": "jupyterlab", "binderhub_url": "https://mybinder.org"}
 
 
-# A chart spec larger than this leaves the page's HTML for a deferred script of its own, so the page
-# paints before the chart's data arrive (a script, not a fetch: it also works from file://).
+# Every chart spec is written without the spaces JSON allows (a tenth of its size); one still larger
+# than this leaves the page's HTML for a deferred script of its own, so the page paints before the
+# chart's data arrive (a script, not a fetch: it also works from file://).
 INLINE_SPEC_LIMIT = 30_000
 QUEUED_CHART = re.compile(r'\(window\.covidatCharts = window\.covidatCharts \|\| \[\]\)\.push\(\["(covidat-chart-[0-9a-f]+)", '
                           r'(.*?)\]\);\nif \(window\.covidatDraw\) window\.covidatDraw\(\);', re.S)
@@ -128,22 +185,21 @@ QUEUED_CHART = re.compile(r'\(window\.covidatCharts = window\.covidatCharts \|\|
 def _move_large_specs(app, pagename, templatename, context, doctree):
     def move(match):
         chart_id, spec = match.groups()
+        spec = json.dumps(json.loads(spec), separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+        queued = match.group(0).replace(match.group(2), spec)
         if len(spec) <= INLINE_SPEC_LIMIT:
-            return match.group(0)
+            return queued
         target = Path(app.outdir) / "_static" / "charts" / f"{chart_id}.js"
-        _parent(target).write_text(match.group(0) + "\n")
+        _parent(target).write_text(queued + "\n")
         return f'</script><script defer src="{context["pathto"](f"_static/charts/{chart_id}.js", 1)}">'
     context["body"] = QUEUED_CHART.sub(move, context.get("body", ""))
 
 
 def _configure(app, config):
-    mathjax_dir()  # fail early, with a clear message, if MathJax is not installed
     options = config.html_theme_options
     if options.get("repository_url"):
         options.update(use_repository_button=True, use_issues_button=True,
                        launch_buttons={**options.get("launch_buttons", {}), **LAUNCH_BUTTONS})
-    config.mathjax_path = MATHJAX_PATH
-    config.mathjax3_config = {**(config.mathjax3_config or {}), "loader": {"load": MATHJAX_COMPONENTS}}
     config.templates_path.insert(0, str(Path(__file__).parent / "templates"))
     # `{{ patients }}` in a caption of a chart drawn from patients says whose patients, in words.
     config.myst_substitutions = {**(config.myst_substitutions or {}),
@@ -208,6 +264,7 @@ def _stamp_footer(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
+    app.setup_extension("covidat.book.mathml")
     app.add_js_file(VEGA_BUNDLE, loading_method="defer")
     app.add_js_file(CHART_JS, loading_method="defer")
     app.add_js_file(TABLE_JS, loading_method="defer")
@@ -218,7 +275,7 @@ def setup(app):
     app.connect("html-page-context", _stamp_footer)
     app.connect("html-page-context", _move_large_specs)
     app.connect("config-inited", _configure)
-    app.connect("build-finished", _write_assets)
+    app.connect("build-finished", _write_assets, priority=900)  # after the theme rewrites pygments.css
     app.connect("build-finished", _write_markdown_notebooks)
     app.connect("html-page-context", _offer_markdown_download, priority=600)  # after the theme's buttons
     return {"parallel_read_safe": True, "parallel_write_safe": True}
