@@ -34,7 +34,7 @@ def fails_a_claim(patients) -> bool:
 start = time.perf_counter()
 subprocess.run([sys.executable, "-c", "from covidat.reconstruction import sampler; sampler.sample(1)"], check=True)
 print(f"one dataset, fresh interpreter      {time.perf_counter() - start:6.1f} s")
-n = 20
+n = 60
 batch, seconds = timed(sampler.sample, n, sampler.DEFAULT_SEED + 7)
 ess = pinned.ess(batch.weights)
 print(f"{n} datasets, one core               {seconds:6.1f} s, ESS {ess:.1f} "

@@ -74,26 +74,21 @@ def test_weights_are_the_normalised_importance_weights():
     assert np.isfinite(BATCH.log_weights).all()
 
 
-def test_screen_never_drops_a_course_whose_stays_can_meet_the_claims():
-    # _stays_possible skips _discharges for courses whose medians are out of reach; a screen that
-    # is too strict would drop courses the target gives weight to (and bias every weight).
+def test_screen_never_drops_an_arm_whose_stays_can_meet_the_claims():
+    # stays_possible drops arms whose median stay is out of reach before pairing; a screen that is
+    # too strict would drop arms the target gives weight to (and bias every weight).
     params = {k: v[0] for k, v in sampler.ASSUMPTIONS.items()}
     model = sampler._Model(params, sampler.load_claims())
     rng = np.random.default_rng(3)
-    dropped = []
-    for _ in range(20):  # rounds until a few courses are screened out
-        courses, _ = sampler._courses(model, rng)
-        rows = [{k: v[i:i + 1] for k, v in courses.items()} for i in range(len(courses["z"]))]
-        dropped += [c for c in rows if not sampler._stays_possible(model, c)]
-        if len(dropped) >= 5:
-            break
-    assert dropped
-    for course in dropped:
-        gaps = model.discharge(rng, (20_000, 2 * model.n))["u_gap"]
-        c = model.course(course | {"u_gap": gaps})
-        medians = model.statistics(c, "stay", ("msc", "placebo"))
-        assert not (model.meets({k: v for k, v in medians.items() if "msc" in k}).any()
-                    and model.meets({k: v for k, v in medians.items() if "placebo" in k}).any())
+    draws = model.draw(rng, (400, 2 * model.n))
+    for arm in ("msc", "placebo"):
+        dropped = np.flatnonzero(~model.stays_possible(draws, arm))[:5]
+        assert len(dropped)
+        for i in dropped:
+            row = {k: v[i:i + 1] for k, v in draws.items()}
+            gaps = model.discharge(rng, (20_000, 2 * model.n))["u_gap"]
+            medians = model.statistics(model.course(row | {"u_gap": gaps}), "stay", (arm,))
+            assert not model.meets(medians).any(), (arm, i)
 
 
 @pytest.mark.parametrize("i", range(len(BATCH)))
