@@ -40,7 +40,7 @@ def test_agreement_is_near_one_for_independent_draws_and_large_when_blocks_diffe
 
 
 def test_share_estimate_and_its_error_by_hand():
-    value, mcse = diagnostics.share(np.array([1.0, 0.0, 1.0]), np.array([1.0, 2.0, 1.0]))
+    value, mcse = sampler.weighted_mean(np.array([1.0, 0.0, 1.0]), np.array([1.0, 2.0, 1.0]))
     assert value == pytest.approx(0.5)
     assert mcse == pytest.approx(math.sqrt(2 * 0.25 ** 2 * 0.5 ** 2 + 0.5 ** 2 * 0.5 ** 2))
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from covidat.reconstruction import pinned
+from covidat.reconstruction import pinned, sampler
 
 BLOCKS = 8
 
@@ -32,13 +32,6 @@ def blocks(rounds, k: int = BLOCKS) -> np.ndarray:
 def median(x, w) -> tuple[float, float]:
     """Weighted median and its MCSE (NaN when not estimable)."""
     return pinned.weighted_quantile(x, w, 0.5), pinned.quantile_mcse(x, w, 0.5)
-
-
-def share(x, w) -> tuple[float, float]:
-    """Weighted share of True and its MCSE."""
-    w = np.asarray(w, float) / np.sum(w)
-    value = float((w * x).sum())
-    return value, float(np.sqrt((w ** 2 * (x - value) ** 2).sum()))
 
 
 def agreement(x, weights, rounds, estimate=median, k: int = BLOCKS) -> dict:
@@ -75,7 +68,7 @@ def table(results: pd.DataFrame, weights, rounds, medians: dict, shares: dict) -
         known = results[list(conclusion.needs)].notna().all(axis=1).to_numpy()
         holds = np.where(known, conclusion.test(results).to_numpy(float), np.nan)
         rows.append({"id": cid, "number": f"Share: {conclusion.text}",
-                     **agreement(holds, weights, rounds, share)})
+                     **agreement(holds, weights, rounds, sampler.weighted_mean)})
     return pd.DataFrame(rows)
 
 

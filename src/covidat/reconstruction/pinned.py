@@ -383,8 +383,8 @@ def shares(table: pd.DataFrame, conclusions=CONCLUSIONS, weights=None) -> pd.Dat
             position = table.index.get_indexer(computed)
             w = weights[position] / weights[position].sum()
             x = c.test(table.loc[computed]).to_numpy(float)
-            share = float((w * x).sum())
-            row.update(share=share, mcse=float(np.sqrt((w ** 2 * (x - share) ** 2).sum())), ess=ess(w))
+            share, mcse = sampler.weighted_mean(x, w)
+            row.update(share=share, mcse=mcse, ess=ess(w))
         rows[cid] = row
     return pd.DataFrame.from_dict(rows, orient="index")
 

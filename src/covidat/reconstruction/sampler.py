@@ -559,9 +559,16 @@ def evidence_ratio(batch: Batch, **overrides) -> tuple[float, float]:
     """How much more probable the model with `overrides` makes the published claims than the model as
     assumed (a Bayes factor, the ratio of the two normalising constants): the mean prior ratio under
     the batch's weights, with its Monte Carlo standard error."""
-    r, w = _prior_ratio(batch, overrides), batch.weights
-    value = float((w * r).sum())
-    return value, float(np.sqrt((w ** 2 * (r - value) ** 2).sum()))
+    return weighted_mean(_prior_ratio(batch, overrides), batch.weights)
+
+
+def weighted_mean(x, weights) -> tuple[float, float]:
+    """The weighted mean of x (weights normalised to sum to 1) and its Monte Carlo standard error,
+    sqrt(sum w^2 (x - mean)^2): the importance-sampling estimate of an expectation under the target."""
+    w = np.asarray(weights, float) / np.sum(weights)
+    x = np.asarray(x, float)
+    value = float((w * x).sum())
+    return value, float(np.sqrt((w ** 2 * (x - value) ** 2).sum()))
 
 
 def batch_table(batch: Batch) -> pd.DataFrame:
