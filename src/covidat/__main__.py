@@ -9,6 +9,8 @@ python -m covidat results --data DIR [--format F]  every estimate the book shows
                                                    reconstruction with its range across consistent
                                                    datasets (recon_low, recon_high, wide)
 python -m covidat ranges [--out FILE]              compute those ranges from the book's weighted batch
+python -m covidat readings                         score the abstract's readings of the hospital-stay
+                                                   claims (data/reconstructed/readings*.csv)
 
 Each command imports only the layers it uses, when it runs: `--help` needs none of them, and
 `check` never loads the charts or the book's machinery.
@@ -67,6 +69,14 @@ def ranges(args) -> int:
     return 0
 
 
+def readings(args) -> int:
+    from covidat.reconstruction import readings
+    batches, constants = readings.score(processes=args.processes)
+    readings.write(batches, constants)
+    print(f"wrote {readings.DATASETS} and {readings.CONSTANTS} ({readings.ROUNDS} rounds)")
+    return 0
+
+
 def check(args) -> int:
     from covidat.beyond import scorecard
     from covidat.data import coherence
@@ -105,8 +115,11 @@ def main(argv=None) -> int:
     rng = commands.add_parser("ranges", help="each estimate's range across datasets consistent with the abstract")
     rng.add_argument("--out", default="data/reconstructed/ranges.csv")
     rng.add_argument("--processes", type=int, default=2, help="worker processes, one dataset each at a time")
+    rd = commands.add_parser("readings", help="score the abstract's readings of the hospital-stay claims")
+    rd.add_argument("--processes", type=int, default=2, help="worker processes for the sampling rounds")
     args = parser.parse_args(argv)
-    commands = {"book": book, "reconstruct": reconstruct, "results": results, "ranges": ranges, "check": check}
+    commands = {"book": book, "reconstruct": reconstruct, "results": results, "ranges": ranges, "check": check,
+                "readings": readings}
     return commands[args.command](args)
 
 

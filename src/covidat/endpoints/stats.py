@@ -163,9 +163,9 @@ def mann_whitney_u_p(variant: str, u, tie_sum, n1: int, n2: int) -> np.ndarray:
 def _mann_whitney_table(n1: int, n2: int, variant: str = "published") -> np.ndarray:
     """mann_whitney_u_p for every U (row: 2U) and tie sum (column) two arms of these sizes can have."""
     n = n1 + n2
+    u, tie_sum = np.arange(2 * n1 * n2 + 1)[:, None] / 2, np.arange(n ** 3 - n + 1)[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):  # the grid holds combinations no data can have
-        return mann_whitney_u_p(variant, np.arange(2 * n1 * n2 + 1)[:, None] / 2, np.arange(n ** 3 - n + 1)[None, :],
-                                n1, n2)
+        return np.broadcast_to(mann_whitney_u_p(variant, u, tie_sum, n1, n2), (len(u), tie_sum.shape[1]))
 
 
 def mann_whitney_p_pairs(a, b, variant: str = "published") -> np.ndarray:

@@ -318,6 +318,18 @@ def rank_patterns() -> tuple[int, int]:
 
 
 @cache
+def rank_test_can_print(variant: str) -> bool:
+    """Whether a variant of the rank test (stats.mann_whitney_u_p) prints the published hospital-stay
+    p for some U and tie sum two complete arms can have (`_rank_grid`): if not, no dataset read with
+    that test, deaths as stays, can reproduce the published p."""
+    u, tie_sum, _, n1, n2 = _rank_grid()
+    claim = load_claims().set_index("claim_id").loc["hospital_stay.both.p"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = stats.mann_whitney_u_p(variant, u, tie_sum, n1, n2)
+    return bool(holds(claim["relation"], float(claim["value"]), int(claim["decimals"]), p).any())
+
+
+@cache
 def rank_test_range(variant: str) -> tuple[float, float]:
     """The smallest and largest p of a variant of the hospital-stay rank test (see stats.mann_whitney_u_p)
     over every U and tie sum (`_rank_grid`) for which the published test prints as published: bounds

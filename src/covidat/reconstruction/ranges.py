@@ -14,9 +14,7 @@ not estimated when too few effective draws lie beyond it: the range is then "not
 "wide" (`is_wide`) and its estimate called illustrative when the reconstruction, not the trial, decides
 much of the number.
 """
-import contextlib
 import math
-import multiprocessing
 
 import numpy as np
 import pandas as pd
@@ -56,8 +54,8 @@ def per_dataset(batch, processes: int = 1) -> pd.DataFrame:
     """One row per dataset of the batch, one column per result id (values of `endpoints.results`),
     computed in `processes` worker processes (same table)."""
     frames = (batch.frame(i) for i in range(len(batch)))
-    with (multiprocessing.Pool(processes) if processes > 1 else contextlib.nullcontext()) as pool:
-        rows = list(pool.imap(_values, frames, chunksize=16) if pool else map(_values, frames))
+    with sampler.mapper(processes, chunksize=16) as run:
+        rows = list(run(_values, frames))
     return pd.DataFrame(rows).reset_index(drop=True)
 
 

@@ -144,6 +144,34 @@ def _range(text: str) -> tuple[int, int]:
     return int(low), int(high)
 
 
+@dataclass(frozen=True)
+class StayReading:
+    """How the abstract's hospital-stay claims (medians, rank-test p) were computed from the stays:
+    a death enters "as stays" (a stay ending on the day of death, the book's reading), "ranked worst"
+    (above every stay, deaths tied) or not at all ("survivors only"); stays above `cut` count as
+    `cut`; `test` is the variant of the rank test (stats.mann_whitney_u_p)."""
+    deaths: str = "as stays"
+    cut: float = np.inf
+    test: str = "published"
+
+    def values(self, stays, died) -> np.ndarray:
+        """The values the medians and the test are computed from (NaN: left out)."""
+        values = np.minimum(np.asarray(stays, float), self.cut)
+        return {"as stays": values, "ranked worst": np.where(died, np.inf, values),
+                "survivors only": np.where(died, np.nan, values)}[self.deaths]
+
+
+BOOK_STAY = StayReading()
+
+
+def median_rows(x) -> np.ndarray:
+    """Each row's median, NaN left out (NaN for a row with none; inf counts as a value)."""
+    x = np.asarray(x, float)
+    ordered, k, rows = np.sort(x, 1), (~np.isnan(x)).sum(1), np.arange(len(x))
+    middle = (ordered[rows, np.maximum(k - 1, 0) // 2] + ordered[rows, k // 2]) / 2
+    return np.where(k > 0, middle, np.nan)
+
+
 @dataclass
 class Batch:
     """n reconstructed datasets: one (n, 20) array per patient column, NaN for empty values, and each
@@ -258,8 +286,9 @@ class _Model:
         }
 
     def statistics(self, c, block: str, arms=ARMS) -> dict:
-        """The claims of one block ("oxygen": the course but hospital stay; "stay": hospital stay;
-        "pf": day-7 PaO2/FiO2) about any of `arms`, computed for a batch with the batched statistics."""
+        """The claims of one block ("oxygen": the course but hospital stay and day-7 PaO2/FiO2;
+        "pf": day-7 PaO2/FiO2; _discharges checks hospital stay) about any of `arms`, computed for a
+        batch with the batched statistics."""
         m, p = self.in_msc, ~self.in_msc
         if block == "pf":
             change = np.where(c["who7"] < 7, c["pf7"] - c["pf0"], np.nan)
@@ -267,13 +296,6 @@ class _Model:
                 "pf_change_day7.msc.mean": lambda: np.nanmean(change[:, m], 1),
                 "pf_change_day7.placebo.mean": lambda: np.nanmean(change[:, p], 1),
                 "pf_change_day7.both.p": lambda: st.welch_p_batch(change[:, m], change[:, p]),
-            }
-        elif block == "stay":
-            stays = c["hospital_days"]
-            claims = {
-                "hospital_stay.msc.median": lambda: np.median(stays[:, m], 1),
-                "hospital_stay.placebo.median": lambda: np.median(stays[:, p], 1),
-                "hospital_stay.both.p": lambda: st.mann_whitney_p_batch(stays[:, m], stays[:, p]),
             }
         else:
             days, event = c["o2_days"], c["o2_event"]
@@ -304,14 +326,18 @@ class _Model:
         """Patients discharged alive before the earliest discharge day, per row and patient."""
         return ~c["died"] & (c["hospital_days"] < int(self.p["discharge_min_day"]))
 
-    def stays_possible(self, s, arm: str) -> np.ndarray:
+    def stays_possible(self, s, arm: str, readings=(BOOK_STAY,)) -> np.ndarray:
         """Per row of latent draws: whether some discharge gaps give the arm its published median
-        stay. The median rises with every gap, so the smallest and largest gaps bracket every median
-        the course allows (a screen before _discharges, which most courses would fail)."""
+        stay under any of `readings`. The median rises with every gap, so the smallest and largest
+        gaps bracket every median the course allows (a screen before _discharges, which most courses
+        would fail)."""
         _, value, _ = self.targets[f"hospital_stay.{arm}.median"]
-        low, high = (np.median(self.course(s | {"u_gap": np.full(s["pf0"].shape, u)})["hospital_days"]
-                               [:, self.arms[arm]], 1) for u in (0.0, 1 - 1e-12))
-        return (low <= value) & (value <= high)
+        ends = [self.course(s | {"u_gap": np.full(s["pf0"].shape, u)}) for u in (0.0, 1 - 1e-12)]
+        possible = np.zeros(len(s["pf0"]), bool)
+        for reading in readings:
+            low, high = (median_rows(reading.values(c["hospital_days"], c["died"])[:, self.arms[arm]]) for c in ends)
+            possible |= (low <= value) & (value <= high)
+        return possible
 
     def pf_sums(self, arm: str, measured):
         """For `measured` patients of an arm ("msc" or "placebo") with a day-7 value: the smallest
@@ -321,19 +347,21 @@ class _Model:
         return np.ceil(measured * (value - half)).astype(int), np.floor(measured * (value + half)).astype(int)
 
 
-def _courses(model: _Model, rng) -> tuple[dict, float]:
+def _courses(model: _Model, rng, screen=None) -> tuple[dict, float]:
     """Oxygen courses (baseline, death, the day oxygen stops; a discharge gap drawn too) meeting
     every claim about them, by rejection from the prior: arms of patients are drawn independently
     and kept if they meet their own claims (median days to stopping oxygen, patients improved) and
-    some discharge gaps could give them their median stay (stays_possible), then distinct random
-    pairs of kept arms are kept if they meet the claims comparing arms (log-rank, oxygen-free days,
-    mortality) and leave a whole-number sum of PaO2/FiO2 changes that prints as each arm's mean.
+    pass `screen` (by default stays_possible: some discharge gaps could give them their median
+    stay), then distinct random pairs of kept arms are kept if they meet the claims comparing arms
+    (log-rank, oxygen-free days, mortality) and leave a whole-number sum of PaO2/FiO2 changes that
+    prints as each arm's mean.
     Returns the courses and the log of the estimated prior probability of those claims and screens."""
     n = model.n
     draws = model.draw(rng, (ARM_DRAWS, 2 * n))
     c = model.course(draws)
     msc, placebo = (np.flatnonzero(model.meets(model.statistics(c, "oxygen", (arm,)))) for arm in model.arms)
-    msc, placebo = (rows[model.stays_possible({k: v[rows] for k, v in draws.items()}, arm)]
+    screen = screen or model.stays_possible
+    msc, placebo = (rows[screen({k: v[rows] for k, v in draws.items()}, arm)]
                     for rows, arm in ((msc, "msc"), (placebo, "placebo")))
     if not len(msc) or not len(placebo):
         return {k: v[:0] for k, v in draws.items()}, -np.inf
@@ -352,21 +380,30 @@ def _courses(model: _Model, rng) -> tuple[dict, float]:
     return {k: v[keep] for k, v in pairs.items()}, log_p
 
 
-def _discharges(model: _Model, course: dict, rng) -> np.ndarray:
+def _discharges(model: _Model, course: dict, rng, readings=(BOOK_STAY,)) -> tuple[np.ndarray, list]:
     """Discharge gaps for one oxygen course (arrays of one row) meeting the claims about hospital
-    stay, by rejection from the prior: DISCHARGE_DRAWS gap vectors per arm, kept if the arm's median
-    stay prints as published and nobody goes home too early; then every pair of kept vectors whose
-    rank test prints as published. Returns the gaps of those pairs, one row each."""
+    stay under each of `readings`, by rejection from the prior: DISCHARGE_DRAWS gap vectors per arm,
+    kept if the arm's median stay prints as published and nobody goes home too early; then every
+    pair of kept vectors whose rank test prints as published. The same draws serve every reading.
+    Returns the gap vectors (one row each, both arms; an MSC row pairs with any placebo row) and,
+    per reading, the kept pairs (MSC rows, placebo rows)."""
     n, m = model.n, model.in_msc
     gaps = model.discharge(rng, (DISCHARGE_DRAWS, 2 * n))["u_gap"]
     c = model.course(course | {"u_gap": gaps})  # the course's row broadcast against every gap vector
     early = model.early_discharge(c)
-    msc, placebo = (np.flatnonzero(model.meets(model.statistics(c, "stay", (arm,))) & ~early[:, in_arm].any(1))
-                    for arm, in_arm in model.arms.items())
-    stays = c["hospital_days"]
-    p = st.mann_whitney_p_pairs(stays[msc][:, m], stays[placebo][:, ~m])
-    i, j = np.nonzero(model.meets({"hospital_stay.both.p": p}))
-    return np.c_[gaps[msc[i], :n], gaps[placebo[j], n:]]
+    kept = []
+    for reading in readings:
+        values = reading.values(c["hospital_days"], c["died"])
+        msc, placebo = (np.flatnonzero(model.meets({f"hospital_stay.{arm}.median": median_rows(values[:, in_arm])})
+                                       & ~early[:, in_arm].any(1)) for arm, in_arm in model.arms.items())
+        counted = ~np.isnan(values[0])  # the course fixes who died, so the same patients in every row
+        if len(msc) and len(placebo) and counted[m].any() and counted[~m].any():
+            p = st.mann_whitney_p_pairs(values[msc][:, m & counted], values[placebo][:, ~m & counted], reading.test)
+            i, j = np.nonzero(model.meets({"hospital_stay.both.p": p}))
+            kept.append((msc[i], placebo[j]))
+        else:
+            kept.append((msc[:0], placebo[:0]))
+    return gaps, kept
 
 
 def _draw(log_q: np.ndarray, rng, n: int) -> np.ndarray:
@@ -424,6 +461,12 @@ def _day7_pf(model: _Model, course: dict, rng) -> tuple[dict, float]:
         return {k: v[keep] for k, v in drawn.items()}, log_weight + np.log(keep.mean())
 
 
+def paired(gaps, msc, placebo, rng, n: int) -> np.ndarray:
+    """One of the kept pairs of gap vectors (_discharges) at random, as one row of gaps."""
+    pick = rng.integers(len(msc))
+    return np.r_[gaps[msc[pick], :n], gaps[placebo[pick], n:]][None]
+
+
 def _round(model: _Model, k: int, seed: int) -> tuple[list, float]:
     """Round k of a sample: oxygen courses (_courses) and, for each, the discharge gaps (_discharges)
     and day-7 PaO2/FiO2 (_day7_pf) meeting the later claims. Each course with both gives one
@@ -437,14 +480,15 @@ def _round(model: _Model, k: int, seed: int) -> tuple[list, float]:
     found = []
     for row in range(len(courses["z"])):
         course = {key: v[row:row + 1] for key, v in courses.items()}
-        gaps = _discharges(model, course, rng)
-        if not len(gaps):
+        gaps, [(msc, placebo)] = _discharges(model, course, rng)
+        if not len(msc):
             continue
         pf, log_pf = _day7_pf(model, course, rng)
         if len(pf["pf7"]):
             pick = rng.integers(len(pf["pf7"]))
-            state = course | {"u_gap": gaps[rng.integers(len(gaps))][None]} | {k: v[pick][None] for k, v in pf.items()}
-            found.append((state, np.log(len(gaps)) - 2 * np.log(DISCHARGE_DRAWS) + log_pf))
+            state = (course | {"u_gap": paired(gaps, msc, placebo, rng, model.n)}
+                     | {k: v[pick][None] for k, v in pf.items()})
+            found.append((state, np.log(len(msc)) - 2 * np.log(DISCHARGE_DRAWS) + log_pf))
     return found, log_p
 
 
@@ -458,14 +502,19 @@ class Pool:
 
 
 
+@contextlib.contextmanager
+def mapper(processes: int, chunksize: int = 1):
+    """`map` (results lazily, in order), run by `processes` worker processes when more than one."""
+    with (multiprocessing.Pool(processes) if processes > 1 else contextlib.nullcontext()) as pool:
+        yield functools.partial(pool.imap, chunksize=chunksize) if pool else map
+
+
 def _pool(model: _Model, n: int, seed: int, processes: int = 1) -> Pool:
     """Rounds 0, 1, 2, ... until n datasets are found; the first n (in round order) are kept, so the
     same seed gives the same first datasets whatever n is."""
     states, log_weights, rounds, log_p = [], [], [], []
-    run = functools.partial(_round, model, seed=seed)
-    with (multiprocessing.Pool(processes) if processes > 1 else contextlib.nullcontext()) as pool:
-        results = pool.imap(run, range(MAX_ROUNDS)) if pool else map(run, range(MAX_ROUNDS))
-        for k, (found, log_p_k) in enumerate(results):
+    with mapper(processes) as run:
+        for k, (found, log_p_k) in enumerate(run(functools.partial(_round, model, seed=seed), range(MAX_ROUNDS))):
             log_p.append(log_p_k)
             for state, log_w in found:
                 states.append(state)
@@ -487,7 +536,14 @@ def sample(n: int, seed: int = DEFAULT_SEED, processes: int = 1, **overrides) ->
     params = {k: v[0] for k, v in ASSUMPTIONS.items()} | overrides
     model = _Model(params, load_claims())
     pool = _pool(model, n, seed, processes)
-    state = {k: np.concatenate([s[k] for s in pool.states]) for k in pool.states[0]}
+    return to_batch(model, pool.states, pool.log_weights, pool.rounds, seed)
+
+
+def to_batch(model: _Model, states: list, log_weights: np.ndarray, rounds: np.ndarray, seed: int) -> Batch:
+    """Datasets (latent states, one row each, with their log weights and rounds) as a Batch, patients
+    in the allocation order drawn from `seed` (the same for every dataset)."""
+    n = len(states)
+    state = {k: np.concatenate([s[k] for s in states]) for k in states[0]}
     course = model.course(state)
     pf7 = np.where(course["who7"] < 7, state["pf7"], np.nan)
 
@@ -505,8 +561,9 @@ def sample(n: int, seed: int = DEFAULT_SEED, processes: int = 1, **overrides) ->
     columns["patient_id"] = np.tile([f"P{i:02d}" for i in range(1, size + 1)], (n, 1)).astype(object)
     if "provenance" in {c.name for c in PATIENT_COLUMNS}:
         columns["provenance"] = np.full((n, size), PROVENANCE, dtype=object)
-    weights = np.exp(pool.log_weights - pool.log_weights.max())
-    return Batch(columns, arm, params, weights / weights.sum(), pool.log_weights, pool.rounds)
+    log_weights = np.asarray(log_weights, float)
+    weights = np.exp(log_weights - log_weights.max())
+    return Batch(columns, arm, model.p, weights / weights.sum(), log_weights, np.asarray(rounds))
 
 
 # Variants of the model the book compares (label -> overrides), each reached by reweighting the
@@ -581,7 +638,11 @@ def batch_table(batch: Batch) -> pd.DataFrame:
 
 def load_batch(path: Path = DEFAULT_BATCH) -> Batch:
     """The batch written by `write` (batch.csv), as sample returned it."""
-    table = pd.read_csv(path)
+    return batch_from_table(pd.read_csv(path))
+
+
+def batch_from_table(table: pd.DataFrame) -> Batch:
+    """A batch from its table (batch_table)."""
     first = table.groupby("dataset", sort=True).first()
     size = len(table) // len(first)
     columns = {c.name: (table[c.name].to_numpy(object) if c.kind is str else table[c.name].to_numpy(float))
