@@ -3,8 +3,10 @@
 A share of 1 among the datasets drawn says nothing about the consistent datasets the sampler rarely
 or never draws. `search` looks for one: a stochastic local search over patient-level datasets that
 starts from the datasets of the batch nearest to breaking the conclusion and changes one or two
-patients at a time (`MOVES`), each change keeping every record whole (the contract's rules between
-columns hold by construction, and the day-7 WHO score and improvement are never changed). A proposal
+patients at a time (`MOVES`: a day oxygen stops, a discharge day, a death day, a PaO2/FiO2 value, who
+dies), each change keeping every record whole (the contract's rules between columns hold by
+construction; no day crosses day 7, so the day-7 WHO score and improvement stay true, except for a
+patient who died by day 7 and survives instead, at their baseline score, not improved). A proposal
 counts only if the dataset still meets every published claim the moves can change (`claim_statistics`,
 the batched versions of the endpoints' statistics) and breaks no coherence rule and shows no pattern
 (`covidat.data.coherence`). Of each step's proposals the one that takes the conclusion's statistic
