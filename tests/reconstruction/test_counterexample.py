@@ -60,6 +60,14 @@ def test_search_finds_a_counterexample_it_has_to_walk_to(batch, committed):
     assert stay.get("both", "p_logrank") >= 0.05
 
 
+def test_a_start_that_already_breaks_the_conclusion_is_the_counterexample(batch, committed):
+    """Bug caught: a search that walks away from a counterexample it starts on, or loses it."""
+    broken = committed[committed["hospital_stay.both.p_logrank"] >= 0.05].head(1)
+    result = cx.search("hospital_logrank", batch, broken, seed=0, **SMALL)
+    assert result.found and result.accepted == 0 and result.start == broken["dataset"].iloc[0]
+    assert result.best_value == result.start_value == pytest.approx(broken["hospital_stay.both.p_logrank"].iloc[0])
+
+
 def test_search_never_breaks_a_conclusion_proved_in_every_consistent_dataset(batch, committed):
     """The normal-approximation p is below 0.05 wherever the published test prints as published.
     Bug caught: a screen that accepts datasets breaking the hospital-stay claims."""

@@ -335,13 +335,15 @@ def search(conclusion: str, batch=None, committed: pd.DataFrame | None = None, s
     target, rule = TARGETS[conclusion], pinned.CONCLUSIONS[conclusion]
     rng = np.random.default_rng(seed)
     tried = accepted = 0
-    best = None  # (objective, value, start, state)
+    best, broken = None, False  # best: (objective, statistic, start, statistic at the start, dataset)
     for start in starts(conclusion, batch, committed, runs):
         state = _state(batch, start)
         table = needed(_stack([state], batch), target.columns)
         objective, start_value = target.objective(table)[0], target.value(table)[0]
-        best = best or (objective, start_value, start, state, start_value)
-        for step in range(steps):
+        broken = not rule.test(table).iloc[0]
+        if best is None or broken:
+            best = (objective, start_value, start, start_value, state)
+        for step in range(0 if broken else steps):
             moved = [m for m in (propose(state, rng) for _ in range(proposals)) if m is not None]
             tried += len(moved)
             candidates = _stack(moved, batch) if moved else None
@@ -352,19 +354,19 @@ def search(conclusion: str, batch=None, committed: pd.DataFrame | None = None, s
             table = needed(_stack(kept, batch), target.columns)
             scores = target.objective(table)
             pick = int(rng.choice(np.flatnonzero(scores == scores.min())))
-            rise = scores[pick] - objective
-            temperature = target.temperature * (1 - step / steps)
+            rise, temperature = scores[pick] - objective, target.temperature * (1 - step / steps)
             if rise <= 0 or rng.random() < math.exp(-rise / temperature):
                 state, objective, accepted = kept[pick], scores[pick], accepted + 1
-                if objective < best[0]:
-                    best = (objective, target.value(table)[pick], start, state, start_value)
-                if not rule.test(table.iloc[[pick]]).iloc[0]:
+                broken = not rule.test(table.iloc[[pick]]).iloc[0]
+                if broken or objective < best[0]:
+                    best = (objective, target.value(table)[pick], start, start_value, state)
+                if broken:
                     break
-        if not rule.test(needed(_stack([best[3]], batch), rule.needs)).iloc[0]:
+        if broken:
             break
-    frame = _stack([best[3]], batch).frame(0)
-    found = not rule.test(needed(_stack([best[3]], batch), rule.needs)).iloc[0] and consistent(frame)
-    return Search(conclusion, found, best[2], best[4], best[1], tried, accepted, time.perf_counter() - began,
+    frame = _stack([best[4]], batch).frame(0)
+    found = broken and consistent(frame)
+    return Search(conclusion, found, best[2], best[3], best[1], tried, accepted, time.perf_counter() - began,
                   frame if found else None)
 
 
