@@ -153,4 +153,5 @@ def test_table_speaks_in_the_readers_words(found):
     table = cx.table({"sd_above_bound": found})
     assert table.loc[0, "Conclusion"] == pinned.CONCLUSIONS["sd_above_bound"].text
     assert table.loc[0, "Counterexample"] == "found"
-    assert table.loc[0, "Nearest to breaking"] == found.best_value
+    assert table.loc[0, "Nearest the search came"] == found.best_value
+    assert table.loc[0, "Nearest in the batch"] == found.batch_value
