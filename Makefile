@@ -43,6 +43,7 @@ bench: $(INSTALLED)
 	$(PY) bench/site.py
 	$(PY) bench/power.py
 	$(PY) bench/pinned.py
+	$(PY) bench/counterexample.py
 
 clean:
 	rm -rf _build

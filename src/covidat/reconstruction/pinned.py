@@ -408,14 +408,20 @@ def distinct(batch, column: str) -> int:
     return len(np.unique(np.c_[msc, placebo], axis=0))
 
 
-def verdict(share: float, mcse: float, conditioned: bool = False, proved: bool | None = None) -> str:
+def verdict(share: float, mcse: float, conditioned: bool = False, proved: bool | None = None,
+            counterexample: bool = False) -> str:
     """'by construction' (a claim the sampler conditions on), 'proved in every consistent dataset' or
-    'proved in none' (derived from the claims), 'not computed', 'in every dataset drawn' or 'in none
+    'proved in none' (derived from the claims), 'counterexample found' (a consistent dataset in which
+    it fails, found by `counterexample.search`), 'not computed', 'in every dataset drawn' or 'in none
     drawn' (an estimate: the datasets not drawn may differ), else 'depends'."""
     if conditioned:
         return "by construction"
     if proved is not None and proved == proved:
+        if proved and counterexample:
+            raise ValueError("a conclusion proved in every consistent dataset cannot have a counterexample")
         return "proved in every consistent dataset" if proved else "proved in none"
+    if counterexample:
+        return "counterexample found"
     if share != share:
         return "not computed"
     if share == 1:

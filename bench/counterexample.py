@@ -1,0 +1,22 @@
+"""Cost and outcome of the counterexample search (covidat.reconstruction.counterexample) on the
+conclusions that hold in every dataset of the committed batch; prints numbers, asserts nothing.
+
+python bench/counterexample.py   about 100 s on one core (the hazard ratio's Cox fits take half of it)
+"""
+import time
+
+import pandas as pd
+
+from covidat.data import DEFAULT_DATA
+from covidat.reconstruction import counterexample, pinned
+
+committed = pinned.load_committed(DEFAULT_DATA / "pinned.csv")
+shares = pinned.shares(committed, weights=committed["weight.as assumed"])
+drawn = [c for c, r in shares.iterrows() if c in counterexample.TARGETS
+         and pinned.verdict(r.share, r.mcse, r.conditioned, r.proved) == "in every dataset drawn"]
+start = time.perf_counter()
+searches = counterexample.search_all(drawn)
+with pd.option_context("display.width", 250, "display.max_columns", 20):
+    print(counterexample.table(searches).to_string(index=False))
+print(f"{time.perf_counter() - start:.0f} s in all, budget {counterexample.RUNS} runs x {counterexample.STEPS} steps "
+      f"x {counterexample.PROPOSALS} proposals per conclusion")
