@@ -1,7 +1,8 @@
 """Cost and outcome of the counterexample search (covidat.reconstruction.counterexample) on the
-conclusions that hold in every dataset of the committed batch; prints numbers, asserts nothing.
+conclusions that hold in every dataset of the committed batch, on one core (`python -m covidat
+counterexamples` runs them in parallel and commits what they find); prints numbers, asserts nothing.
 
-python bench/counterexample.py   about 100 s on one core (the hazard ratio's Cox fits take half of it)
+python bench/counterexample.py   about 5 minutes on one core (the hazard ratio's Cox fits take most of it)
 """
 import time
 
@@ -10,10 +11,7 @@ import pandas as pd
 from covidat.data import DEFAULT_DATA
 from covidat.reconstruction import counterexample, pinned
 
-committed = pinned.load_committed(DEFAULT_DATA / "pinned.csv")
-shares = pinned.shares(committed, weights=committed["weight.as assumed"])
-drawn = [c for c, r in shares.iterrows() if c in counterexample.TARGETS
-         and pinned.verdict(r.share, r.mcse, r.conditioned, r.proved) == "in every dataset drawn"]
+drawn = counterexample.to_search(pinned.load_committed(DEFAULT_DATA / "pinned.csv"))
 start = time.perf_counter()
 searches = counterexample.search_all(drawn)
 with pd.option_context("display.width", 250, "display.max_columns", 20):

@@ -11,6 +11,8 @@ python -m covidat results --data DIR [--format F]  every estimate the book shows
 python -m covidat ranges [--out FILE]              compute those ranges from the book's weighted batch
 python -m covidat readings                         score the abstract's readings of the hospital-stay
                                                    claims (data/reconstructed/readings*.csv)
+python -m covidat counterexamples                  search for datasets breaking the conclusions that held
+                                                   in every dataset drawn (data/reconstructed/counterexamples/)
 
 Each command imports only the layers it uses, when it runs: `--help` needs none of them, and
 `check` never loads the charts or the book's machinery.
@@ -77,6 +79,17 @@ def readings(args) -> int:
     return 0
 
 
+def counterexamples(args) -> int:
+    from covidat.data import DEFAULT_DATA
+    from covidat.reconstruction import counterexample, pinned
+    conclusions = counterexample.to_search(pinned.load_committed(DEFAULT_DATA / "pinned.csv"))
+    searches = counterexample.search_all(conclusions, args.seed, args.processes)
+    counterexample.write(searches, args.seed)
+    print(counterexample.table(searches).to_string(index=False))
+    print(f"wrote {counterexample.DIRECTORY}")
+    return 0
+
+
 def check(args) -> int:
     from covidat.beyond import scorecard
     from covidat.data import coherence
@@ -117,9 +130,13 @@ def main(argv=None) -> int:
     rng.add_argument("--processes", type=int, default=2, help="worker processes, one dataset each at a time")
     rd = commands.add_parser("readings", help="score the abstract's readings of the hospital-stay claims")
     rd.add_argument("--processes", type=int, default=2, help="worker processes for the sampling rounds")
+    ce = commands.add_parser("counterexamples", help="search for datasets breaking the conclusions that held in "
+                             "every dataset of the book's batch")
+    ce.add_argument("--seed", type=int, default=0)
+    ce.add_argument("--processes", type=int, default=2, help="worker processes, one conclusion each at a time")
     args = parser.parse_args(argv)
     commands = {"book": book, "reconstruct": reconstruct, "results": results, "ranges": ranges, "check": check,
-                "readings": readings}
+                "readings": readings, "counterexamples": counterexamples}
     return commands[args.command](args)
 
 

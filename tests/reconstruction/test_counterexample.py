@@ -3,10 +3,12 @@ the search's screens."""
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from covidat import endpoints
 from covidat.beyond import scorecard
 from covidat.data import DEFAULT_DATA, PATIENT_COLUMNS, coherence, load_dataset
+from covidat.data.claims import load_claims
 from covidat.data.contract import check_patients
 from covidat.reconstruction import counterexample as cx, pinned, sampler
 
@@ -155,3 +157,46 @@ def test_table_speaks_in_the_readers_words(found):
     assert table.loc[0, "Counterexample"] == "found"
     assert table.loc[0, "Nearest the search came"] == found.best_value
     assert table.loc[0, "Nearest in the batch"] == found.batch_value
+
+
+@pytest.fixture(scope="module")
+def committed_searches():
+    return cx.load()
+
+
+def test_committed_searches_cover_the_conclusions_held_in_every_dataset_drawn(committed, committed_searches):
+    """Bug caught: a searches file left stale after the batch or its results changed (a conclusion that now
+    fails somewhere still searched, or a new one that holds everywhere never searched)."""
+    searches, _ = committed_searches
+    assert list(searches.index) == cx.to_search(committed)
+
+
+def test_committed_search_is_what_the_search_finds(batch, committed, committed_searches):
+    """Rerun, with its committed seed and budget, the one search that ends in seconds (it finds its
+    counterexample early). Bug caught: a committed outcome or dataset the code no longer reproduces."""
+    searches, datasets = committed_searches
+    row = searches.loc["sd_above_bound"]
+    again = cx.search("sd_above_bound", batch, committed, seed=int(row.seed), runs=int(row.runs),
+                      steps=int(row.steps), proposals=int(row.proposals))
+    assert (again.found, again.start, again.tried, again.accepted) == (row.found, row.start, row.tried, row.accepted)
+    assert again.best_value == pytest.approx(row.best_value, rel=1e-9)
+    pd.testing.assert_frame_equal(again.dataset.reset_index(drop=True), datasets["sd_above_bound"], check_dtype=False)
+
+
+def test_committed_counterexample_passes_the_checker_and_breaks_its_conclusion(committed_searches):
+    """Each committed counterexample, read as a reader's dataset, meets every published claim by the
+    scorecard, raises no coherence warning, and breaks its conclusion recomputed here from scratch (the
+    bound from scipy's t quantile; the SD, the root mean of the two arms' variances, from pandas). Bug
+    caught: a counterexample reported that is no such thing."""
+    searches, datasets = committed_searches
+    assert set(datasets) == set(searches.index[searches["found"]])
+    claims = load_claims().set_index("claim_id")["value"]
+    for conclusion, patients in datasets.items():
+        assert conclusion == "sd_above_bound", f"no independent check written for {conclusion}"
+        assert "fails" not in {c.status for c in scorecard.check(patients)}
+        assert coherence.violations(patients).empty and coherence.patterns(patients).empty
+        n = int(claims["randomised.msc.n"])
+        bound = (abs(claims["pf_change_day7.msc.mean"] - claims["pf_change_day7.placebo.mean"])
+                 / (stats.t.ppf(1 - claims["pf_change_day7.both.p"] / 2, 2 * n - 2) * np.sqrt(2 / n)))
+        sd = np.sqrt((patients["pf_day7"] - patients["pf_day0"]).groupby(patients["arm"]).var(ddof=1).mean())
+        assert sd < bound and sd == pytest.approx(searches.loc[conclusion, "best_value"])

@@ -17,26 +17,32 @@ of steps, not a fixed time.
 A dataset the search returns as a counterexample is checked once more as `python -m covidat check`
 would: the contract, coherence, and every claim recomputed by the endpoint functions (`consistent`).
 Finding none proves nothing; the closest approach is reported instead.
+
+The searches take minutes, so `python -m covidat counterexamples` runs them once, for every conclusion
+`to_search` names, and `write` commits what they found (in `DIRECTORY`); `load` reads it back.
 """
+import functools
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from covidat import endpoints
+from covidat import ROOT, endpoints
 from covidat.data import PATIENT_COLUMNS, DataError
 from covidat.data.claims import holds, load_claims
 from covidat.data.coherence import SAME_STAY, patterns, violations
-from covidat.data.contract import DEFAULT_DATA, check_patients
+from covidat.data.contract import DEFAULT_DATA, check_patients, load_dataset
 from covidat.endpoints import secondary, stats
 from covidat.endpoints.survival import cox_hazard_ratio
 from covidat.reconstruction import pinned, sampler
 
 HR = "o2_discontinuation.both.hazard_ratio"
+DIRECTORY = ROOT / "data" / "reconstructed" / "counterexamples"  # searches.csv, and a dataset per counterexample
 
 
 def claim_statistics(batch) -> dict[str, np.ndarray]:
@@ -380,10 +386,12 @@ def search(conclusion: str, batch=None, committed: pd.DataFrame | None = None, s
                   time.perf_counter() - began, frame if found else None)
 
 
-def search_all(conclusions, seed: int = 0, **budget) -> dict[str, Search]:
-    """`search` for each conclusion, on the committed batch (loaded once)."""
+def search_all(conclusions, seed: int = 0, processes: int = 1, **budget) -> dict[str, Search]:
+    """`search` for each conclusion, on the committed batch (loaded once), `processes` at a time."""
     batch, committed = sampler.load_batch(), pinned.load_committed(DEFAULT_DATA / "pinned.csv")
-    return {c: search(c, batch, committed, seed, **budget) for c in conclusions}
+    one = functools.partial(search, batch=batch, committed=committed, seed=seed, **budget)
+    with sampler.mapper(processes) as run:
+        return dict(zip(conclusions, run(one, conclusions)))
 
 
 def table(searches: dict[str, Search]) -> pd.DataFrame:
@@ -395,3 +403,39 @@ def table(searches: dict[str, Search]) -> pd.DataFrame:
         "Nearest in the batch": s.batch_value, "Nearest the search came": s.best_value,
         "Counterexample": "found" if s.found else "none found",
         "Moves tried": s.tried, "Moves taken": s.accepted, "Seconds": round(s.seconds)} for c, s in searches.items()])
+
+
+def to_search(committed: pd.DataFrame) -> list[str]:
+    """The conclusions worth a search: those with a target that held in every dataset of the committed
+    batch (per-dataset results `committed`, weighted as the model is assumed), by `pinned.verdict`."""
+    shares = pinned.shares(committed, weights=committed["weight.as assumed"])
+    return [c for c, r in shares.iterrows() if c in TARGETS
+            and pinned.verdict(r.share, r.mcse, r.conditioned, r.proved) == "in every dataset drawn"]
+
+
+def write(searches: dict[str, Search], seed: int, directory: Path = DIRECTORY) -> None:
+    """The searches (`searches.csv`: one row each, with the seed and budget that reproduce them) and each
+    counterexample found as a dataset of its own (`<conclusion>/patients.csv`, checkable by
+    `python -m covidat check --data`)."""
+    rows = [{"conclusion": c, "found": s.found, "batch_value": s.batch_value, "start": s.start,
+             "start_value": s.start_value, "best_value": s.best_value, "tried": s.tried, "accepted": s.accepted,
+             "seconds": round(s.seconds, 1), "seed": seed, "runs": RUNS, "steps": STEPS, "proposals": PROPOSALS}
+            for c, s in searches.items()]
+    directory.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(directory / "searches.csv", index=False, lineterminator="\n", float_format="%.10g")
+    for c, s in searches.items():
+        if s.found:
+            sampler.write(s.dataset, directory / c)
+
+
+def load(directory: Path = DIRECTORY) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The committed searches (indexed by conclusion) and, per conclusion with a counterexample, its patients
+    as the book reads a dataset."""
+    searches = pd.read_csv(directory / "searches.csv").set_index("conclusion")
+    return searches, {c: load_dataset(directory / c).patients for c in searches.index[searches["found"]]}
+
+
+def committed_table(searches: pd.DataFrame) -> pd.DataFrame:
+    """`table` of the committed searches."""
+    return table({c: Search(c, bool(r.found), r.batch_value, int(r.start), r.start_value, r.best_value,
+                            int(r.tried), int(r.accepted), r.seconds) for c, r in searches.iterrows()})

@@ -344,7 +344,7 @@ CONCLUSIONS = {
         "Primary endpoint not significant (Welch p above 0.05)",
         ("pf_change_day7.both.p",), lambda t: t["pf_change_day7.both.p"] > 0.05, conditioned=True),
     "sd_above_bound": Conclusion(
-        "SD of the PaO2/FiO2 change at or above the analytic lower bound",
+        "SD of the PaO2/FiO2 change at or above the lower bound for complete arms",
         ("pf_change_sd",), lambda t: t["pf_change_sd"] >= sd_bound()),
     "hr_ci_excludes_1": Conclusion(
         "Hazard ratio of oxygen discontinuation: 95% CI excludes 1",
