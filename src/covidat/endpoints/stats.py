@@ -168,22 +168,34 @@ def _mann_whitney_table(n1: int, n2: int, variant: str = "published") -> np.ndar
         return np.broadcast_to(mann_whitney_u_p(variant, u, tie_sum, n1, n2), (len(u), tie_sum.shape[1]))
 
 
+def _products(x, y) -> np.ndarray:
+    """x @ y.T, in blocks of rows small enough (m * n * k < 2**19) that OpenBLAS computes each on one
+    thread: at the sizes mann_whitney_p_pairs meets, its threads cost far more than they save, most of
+    all on cores that other processes (the sampler's workers) keep busy."""
+    out = np.empty((len(x), len(y)))
+    step = max(1, (2 ** 19 - 1) // max(1, y.size))
+    for start in range(0, len(x), step):
+        np.matmul(x[start:start + step], y.T, out=out[start:start + step])
+    return out
+
+
 def mann_whitney_p_pairs(a, b, variant: str = "published") -> np.ndarray:
     """The p of a variant of the test (mann_whitney_u_p) for every row of `a` against every row of
     `b`: a (len(a), len(b)) matrix, computed at once from counts of each distinct value (U and the
-    tie sum are sums of products of those counts)."""
+    tie sum are sums of products of those counts: whole numbers, exact in floating point)."""
     a, b = _rows(a, b)
     values = np.unique(np.r_[a.ravel(), b.ravel()])
     def counts(x):
         index = np.arange(len(x))[:, None] * len(values) + np.searchsorted(values, x)
         return np.bincount(index.ravel(), minlength=len(x) * len(values)).reshape(len(x), len(values)).astype(float)
     ha, hb = counts(a), counts(b)
-    below = np.tril(np.ones((len(values), len(values))), -1) + 0.5 * np.eye(len(values))
-    u = ha @ below @ hb.T  # pairs with a's value above b's, ties counting half
+    twice_above = 2 * np.triu(np.ones((len(values), len(values))), 1) + np.eye(len(values))
+    twice_u = _products(_products(ha, twice_above), hb)  # pairs with a's value above b's, ties counting half
     # sum over values of (ca + cb)^3 - (ca + cb), expanded
-    tie_sum = ((ha ** 3).sum(1)[:, None] + (hb ** 3).sum(1)[None, :] + 3 * (ha ** 2) @ hb.T + 3 * ha @ (hb ** 2).T
+    tie_sum = ((ha ** 3).sum(1)[:, None] + (hb ** 3).sum(1)[None, :] + _products(np.c_[ha ** 2, ha], np.c_[hb, hb ** 2]) * 3
                - a.shape[1] - b.shape[1])
-    return _mann_whitney_table(a.shape[1], b.shape[1], variant)[np.rint(2 * u).astype(int), np.rint(tie_sum).astype(int)]
+    table = _mann_whitney_table(a.shape[1], b.shape[1], variant)
+    return table[twice_u.astype(int), tie_sum.astype(int)]
 
 
 def mann_whitney_p(a, b) -> float:
