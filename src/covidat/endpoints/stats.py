@@ -85,12 +85,27 @@ def logrank_p_batch(times_a, events_a, times_b, events_b) -> np.ndarray:
     """Log-rank test (Mantel–Haenszel variance, ties as in R's survdiff), two-sided, per row."""
     ta, ea, tb, eb = _rows(times_a, events_a, times_b, events_b)
     times, events = np.c_[ta, tb], np.c_[ea, eb]
-    in_a = np.r_[np.ones(ta.shape[1]), np.zeros(tb.shape[1])]
-    # For each patient j: who is still at risk at j's time, and whose event falls on it.
-    at_risk = times[:, None, :] >= times[:, :, None]
-    same = (times[:, None, :] == times[:, :, None]) & (events[:, None, :] == 1)
-    n, n_a = at_risk.sum(2), (at_risk * in_a).sum(2)
-    d, d_a = same.sum(2), (same * in_a).sum(2)
+    in_a = np.arange(times.shape[1]) < ta.shape[1]
+    # For each patient j: how many are still at risk at j's time (n, n_a in arm a) and how many events
+    # fall on it (d, d_a), counted along each row sorted by time (patients in the first axis).
+    order = np.argsort(times, 1)
+    t = np.take_along_axis(times, order, 1).T
+    place = np.arange(len(t))[:, None]
+    new = np.r_[np.ones((1, t.shape[1]), bool), t[1:] != t[:-1]]  # a tie group starts here
+    first = np.maximum.accumulate(np.where(new, place, 0), 0)
+    last = np.minimum.accumulate(np.where(np.r_[new[1:], new[:1]], place, len(t) - 1)[::-1], 0)[::-1]
+    sorted_events, sorted_a = np.take_along_axis(events == 1, order, 1).T, in_a[order].T
+    unsort = np.empty_like(order)
+    np.put_along_axis(unsort, order, np.arange(order.shape[1])[None, :], 1)
+    def at_or_after(flags):
+        return np.take_along_axis(np.cumsum(flags[::-1], 0)[::-1], first, 0)
+    def tied(flags):
+        before = np.r_[np.zeros((1, t.shape[1]), int), np.cumsum(flags, 0)]
+        return np.take_along_axis(before[1:], last, 0) - np.take_along_axis(before[:-1], first, 0)
+    def by_patient(counts):  # back from sorted places to patients, rows first
+        return np.ascontiguousarray(np.take_along_axis(counts.T, unsort, 1))
+    n, n_a = by_patient(at_or_after(np.ones_like(sorted_a))), by_patient(at_or_after(sorted_a)).astype(float)
+    d, d_a = by_patient(tied(sorted_events)), by_patient(tied(sorted_events & sorted_a)).astype(float)
     # Sum over distinct event times, as a sum over events each weighted 1/d.
     weight = np.where(events == 1, 1 / np.maximum(d, 1), 0.0)
     observed_minus_expected = (weight * (d_a - d * n_a / n)).sum(1)
