@@ -91,6 +91,23 @@ def test_screen_never_drops_an_arm_whose_stays_can_meet_the_claims():
             assert not model.meets({f"hospital_stay.{arm}.median": np.median(stays, 1)}).any(), (arm, i)
 
 
+def test_passing_is_meeting_every_statistic():
+    # passing computes each claim's statistic only for the rows meeting the claims before it; a row
+    # mixed up on the way (or a claim skipped) would keep courses the claims reject, or drop some.
+    params = {k: v[0] for k, v in sampler.ASSUMPTIONS.items()}
+    model = sampler._Model(params, sampler.load_claims())
+    rng = np.random.default_rng(5)
+    courses, _ = sampler._courses(model, rng)
+    n = model.n
+    swapped = {k: np.c_[v[:, :n], np.roll(v[:, n:], 1, 0)] for k, v in courses.items()}  # arms that meet their own claims
+    mixed = {k: np.r_[courses[k], swapped[k], v] for k, v in model.draw(rng, (2000, 2 * n)).items()}
+    c = model.course(mixed)
+    for arms in (("msc",), ("placebo",), ("both",), sampler.ARMS):
+        expected = model.meets(model.statistics(c, "oxygen", arms))
+        assert expected.any() and not expected.all(), arms
+        np.testing.assert_array_equal(model.passing(c, "oxygen", arms), expected, err_msg=str(arms))
+
+
 @pytest.mark.parametrize("i", range(len(BATCH)))
 def test_every_draw_meets_every_claim_and_is_coherent(i):
     patients = BATCH.frame(i)

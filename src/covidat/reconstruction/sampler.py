@@ -285,34 +285,53 @@ class _Model:
             "died": died, "death_day": np.where(died, dday, np.nan), "pf0": pf0, "pf7": s["pf7"],
         }
 
-    def statistics(self, c, block: str, arms=ARMS) -> dict:
+    def claim_statistics(self, block: str, arms=ARMS) -> dict:
         """The claims of one block ("oxygen": the course but hospital stay and day-7 PaO2/FiO2;
-        "pf": day-7 PaO2/FiO2; _discharges checks hospital stay) about any of `arms`, computed for a
-        batch with the batched statistics."""
+        "pf": day-7 PaO2/FiO2; _discharges checks hospital stay) about any of `arms`: claim id ->
+        its statistic as a function of a batch of courses, computed with the batched statistics."""
         m, p = self.in_msc, ~self.in_msc
         if block == "pf":
-            change = np.where(c["who7"] < 7, c["pf7"] - c["pf0"], np.nan)
+            def change(c):
+                return np.where(c["who7"] < 7, c["pf7"] - c["pf0"], np.nan)
             claims = {
-                "pf_change_day7.msc.mean": lambda: np.nanmean(change[:, m], 1),
-                "pf_change_day7.placebo.mean": lambda: np.nanmean(change[:, p], 1),
-                "pf_change_day7.both.p": lambda: st.welch_p_batch(change[:, m], change[:, p]),
+                "pf_change_day7.msc.mean": lambda c: np.nanmean(change(c)[:, m], 1),
+                "pf_change_day7.placebo.mean": lambda c: np.nanmean(change(c)[:, p], 1),
+                "pf_change_day7.both.p": lambda c: st.welch_p_batch(change(c)[:, m], change(c)[:, p]),
             }
         else:
-            days, event = c["o2_days"], c["o2_event"]
-            ofd = secondary.oxygen_free_days(days, event, c["died"], c["death_day"])
-            dead = secondary.deaths_by(c["died"], c["death_day"])
+            def free_days(c):
+                return secondary.oxygen_free_days(c["o2_days"], c["o2_event"], c["died"], c["death_day"])
+            def deaths(c):
+                return secondary.deaths_by(c["died"], c["death_day"])
             claims = {
-                "who_improved_day7.msc.n": lambda: c["improved"][:, m].sum(1),
-                "who_improved_day7.placebo.n": lambda: c["improved"][:, p].sum(1),
-                "o2_discontinuation.msc.median": lambda: st.km_median_batch(days[:, m], event[:, m]),
-                "o2_discontinuation.placebo.median": lambda: st.km_median_batch(days[:, p], event[:, p]),
-                "o2_discontinuation.both.p": lambda: st.logrank_p_batch(days[:, m], event[:, m],
-                                                                        days[:, p], event[:, p]),
-                "o2_free_days_28.both.p": lambda: st.mann_whitney_p_batch(ofd[:, m], ofd[:, p]),
-                "mortality_day28.both.p": lambda: st.fisher_p_batch(dead[:, m].sum(1), self.n,
-                                                                    dead[:, p].sum(1), self.n),
+                "who_improved_day7.msc.n": lambda c: c["improved"][:, m].sum(1),
+                "who_improved_day7.placebo.n": lambda c: c["improved"][:, p].sum(1),
+                "o2_discontinuation.msc.median": lambda c: st.km_median_batch(c["o2_days"][:, m], c["o2_event"][:, m]),
+                "o2_discontinuation.placebo.median": lambda c: st.km_median_batch(c["o2_days"][:, p],
+                                                                                  c["o2_event"][:, p]),
+                "o2_discontinuation.both.p": lambda c: st.logrank_p_batch(c["o2_days"][:, m], c["o2_event"][:, m],
+                                                                          c["o2_days"][:, p], c["o2_event"][:, p]),
+                "o2_free_days_28.both.p": lambda c: st.mann_whitney_p_batch(free_days(c)[:, m], free_days(c)[:, p]),
+                "mortality_day28.both.p": lambda c: st.fisher_p_batch(deaths(c)[:, m].sum(1), self.n,
+                                                                      deaths(c)[:, p].sum(1), self.n),
             }
-        return {claim_id: value() for claim_id, value in claims.items() if claim_id.split(".")[1] in arms}
+        return {claim_id: f for claim_id, f in claims.items() if claim_id.split(".")[1] in arms}
+
+    def statistics(self, c, block: str, arms=ARMS) -> dict:
+        """The statistics of the claims of a block (`claim_statistics`) for a batch of courses."""
+        return {claim_id: f(c) for claim_id, f in self.claim_statistics(block, arms).items()}
+
+    def passing(self, c, block: str, arms=ARMS) -> np.ndarray:
+        """meets(statistics(c, block, arms)) for courses `c` (every array one row per course), each
+        statistic computed only for the rows meeting the claims before it (the same values: every
+        statistic is computed row by row)."""
+        ok, rows = np.zeros(len(c["pf0"]), bool), np.arange(len(c["pf0"]))
+        for claim_id, f in self.claim_statistics(block, arms).items():
+            keep = self.meets({claim_id: f(c)})
+            if not keep.all():
+                rows, c = rows[keep], {k: v[keep] for k, v in c.items()}
+        ok[rows] = True
+        return ok
 
     def meets(self, statistics: dict) -> np.ndarray:
         """Whether each row meets every claim in `statistics`."""
@@ -359,7 +378,7 @@ def _courses(model: _Model, rng, screen=None) -> tuple[dict, float]:
     n = model.n
     draws = model.draw(rng, (ARM_DRAWS, 2 * n))
     c = model.course(draws)
-    msc, placebo = (np.flatnonzero(model.meets(model.statistics(c, "oxygen", (arm,)))) for arm in model.arms)
+    msc, placebo = (np.flatnonzero(model.passing(c, "oxygen", (arm,))) for arm in model.arms)
     screen = screen or model.stays_possible
     msc, placebo = (rows[screen({k: v[rows] for k, v in draws.items()}, arm)]
                     for rows, arm in ((msc, "msc"), (placebo, "placebo")))
@@ -368,16 +387,17 @@ def _courses(model: _Model, rng, screen=None) -> tuple[dict, float]:
     pair = np.unique(rng.integers(0, len(msc) * len(placebo), ARM_PAIRS))  # distinct pairs, in random order
     pair = rng.permutation(pair)
     i, j = msc[pair // len(placebo)], placebo[pair % len(placebo)]
-    pairs = {k: np.c_[v[i, :n], v[j, n:]] for k, v in draws.items()}
-    c = model.course(pairs)
-    keep = model.meets(model.statistics(c, "oxygen"))
+    # A course is computed patient by patient, so a pair's is its arms'; and each arm meets its own
+    # claims (it was kept for them), so only the claims comparing arms are left to check.
+    c = {k: np.c_[v[i, :n], v[j, n:]] for k, v in c.items()}
+    keep = model.passing(c, "oxygen", ("both",))
     for arm, in_arm in model.arms.items():
         measured = (c["who7"][:, in_arm] < 7).sum(1)
         low, high = model.pf_sums(arm, measured)
         keep &= (measured > 0) & (low <= high)
     with np.errstate(divide="ignore"):
         log_p = np.log(len(msc) / ARM_DRAWS) + np.log(len(placebo) / ARM_DRAWS) + np.log(keep.mean())
-    return {k: v[keep] for k, v in pairs.items()}, log_p
+    return {k: np.c_[v[i[keep], :n], v[j[keep], n:]] for k, v in draws.items()}, log_p
 
 
 def _discharges(model: _Model, course: dict, rng, readings=(BOOK_STAY,)) -> tuple[np.ndarray, list]:
