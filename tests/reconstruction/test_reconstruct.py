@@ -91,6 +91,15 @@ def test_screen_never_drops_an_arm_whose_stays_can_meet_the_claims():
             assert not model.meets({f"hospital_stay.{arm}.median": np.median(stays, 1)}).any(), (arm, i)
 
 
+def test_sampler_imports_neither_scipy_stats_nor_statsmodels():
+    # A second of imports that sampling does not need; `sample(1)` from the command line is what
+    # a reader times (bench/reconstruct.py). Catches a module-level import creeping back.
+    import subprocess
+    import sys
+    code = "import sys; import covidat.reconstruction.sampler; print(sorted({'scipy.stats', 'statsmodels'} & set(sys.modules)))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
 def test_passing_is_meeting_every_statistic():
     # passing computes each claim's statistic only for the rows meeting the claims before it; a row
     # mixed up on the way (or a claim skipped) would keep courses the claims reject, or drop some.

@@ -8,7 +8,7 @@ import functools
 import math
 
 import numpy as np
-from scipy import special, stats
+from scipy import special  # scipy.stats (a second of imports) only inside the functions that need it
 
 TOLERANCE = 1e-9  # a curve within this of a level (a survival probability of 0.5) sits exactly at it
 
@@ -33,6 +33,7 @@ def welch_p(a, b) -> float:
 
 def fisher_p(events_a: int, n_a: int, events_b: int, n_b: int) -> float:
     """Two-sided Fisher's exact test of two proportions."""
+    from scipy import stats
     return float(stats.fisher_exact([[events_a, n_a - events_a], [events_b, n_b - events_b]]).pvalue)
 
 
@@ -221,6 +222,7 @@ def mann_whitney_variant_p_batch(a, b, exact: bool) -> np.ndarray:
     """Mann–Whitney U, two-sided, per row, as two other software defaults compute it: the exact null
     distribution for untied data, ties ignored (exact=True), or the normal approximation with tie
     correction and no continuity correction (exact=False)."""
+    from scipy import stats
     a, b = _rows(a, b)
     options = {"method": "exact"} if exact else {"method": "asymptotic", "use_continuity": False}
     return stats.mannwhitneyu(a, b, axis=1, **options).pvalue
@@ -233,5 +235,6 @@ def min_sd_not_significant(difference: float, n_per_arm: int, alpha: float = 0.0
     p >= alpha  <=>  |difference| / (SD * sqrt(2 / n)) <= t_{1 - alpha/2, 2n - 2}; any smaller SD
     would have made the difference significant, so "not significant" means SD >= this bound.
     """
+    from scipy import stats
     t_crit = stats.t.ppf(1 - alpha / 2, 2 * n_per_arm - 2)
     return abs(difference) / (t_crit * math.sqrt(2 / n_per_arm))
