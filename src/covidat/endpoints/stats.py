@@ -105,8 +105,34 @@ def logrank_p_batch(times_a, events_a, times_b, events_b) -> np.ndarray:
         return np.take_along_axis(before[1:], last, 0) - np.take_along_axis(before[:-1], first, 0)
     def by_patient(counts):  # back from sorted places to patients, rows first
         return np.ascontiguousarray(np.take_along_axis(counts.T, unsort, 1))
-    n, n_a = by_patient(at_or_after(np.ones_like(sorted_a))), by_patient(at_or_after(sorted_a)).astype(float)
-    d, d_a = by_patient(tied(sorted_events)), by_patient(tied(sorted_events & sorted_a)).astype(float)
+    n, n_a = by_patient(at_or_after(np.ones_like(sorted_a))), by_patient(at_or_after(sorted_a))
+    d, d_a = by_patient(tied(sorted_events)), by_patient(tied(sorted_events & sorted_a))
+    return _logrank_p(events, n, n_a, d, d_a)
+
+
+def logrank_p_pairs(times_a, events_a, times_b, events_b, i, j) -> np.ndarray:
+    """logrank_p_batch of rows i[k] of arm a against rows j[k] of arm b, for each k, from counts per row
+    and distinct time in each arm (for times with few distinct values, such as whole days)."""
+    ta, ea, tb, eb = _rows(times_a, events_a, times_b, events_b)
+    values = np.unique(np.r_[ta.ravel(), tb.ravel()])
+    def counts(times, events):  # per row and value: how many at or after it, how many events at it
+        index = (np.arange(len(times))[:, None] * len(values) + np.searchsorted(values, times)).ravel()
+        size = len(times) * len(values)
+        at = np.bincount(index, minlength=size).reshape(len(times), len(values))
+        event = np.bincount(index, (events == 1).ravel(), size).reshape(len(times), len(values)).astype(int)
+        return np.cumsum(at[:, ::-1], 1)[:, ::-1], event, np.searchsorted(values, times)
+    (after_a, event_a, place_a), (after_b, event_b, place_b) = counts(ta, ea), counts(tb, eb)
+    i, j = np.asarray(i, int), np.asarray(j, int)
+    places = np.c_[place_a[i], place_b[j]]
+    n_a, d_a = after_a[i[:, None], places], event_a[i[:, None], places]
+    n, d = n_a + after_b[j[:, None], places], d_a + event_b[j[:, None], places]
+    return _logrank_p(np.c_[ea[i], eb[j]], n, n_a, d, d_a)
+
+
+def _logrank_p(events, n, n_a, d, d_a) -> np.ndarray:
+    """The log-rank p from each patient's counts (rows of patients, arm a first, whole numbers): at
+    risk at their time (n, n_a in arm a) and events at it (d, d_a)."""
+    n_a, d_a = n_a.astype(float), d_a.astype(float)
     # Sum over distinct event times, as a sum over events each weighted 1/d.
     weight = np.where(events == 1, 1 / np.maximum(d, 1), 0.0)
     observed_minus_expected = (weight * (d_a - d * n_a / n)).sum(1)
