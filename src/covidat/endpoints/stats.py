@@ -207,7 +207,8 @@ def _mann_whitney_table(n1: int, n2: int, variant: str = "published") -> np.ndar
     n = n1 + n2
     u, tie_sum = np.arange(2 * n1 * n2 + 1)[:, None] / 2, np.arange(n ** 3 - n + 1)[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):  # the grid holds combinations no data can have
-        return np.broadcast_to(mann_whitney_u_p(variant, u, tie_sum, n1, n2), (len(u), tie_sum.shape[1]))
+        return np.ascontiguousarray(np.broadcast_to(mann_whitney_u_p(variant, u, tie_sum, n1, n2),
+                                                    (len(u), tie_sum.shape[1])))
 
 
 def _products(x, y) -> np.ndarray:
@@ -223,21 +224,25 @@ def _products(x, y) -> np.ndarray:
 
 def mann_whitney_p_pairs(a, b, variant: str = "published") -> np.ndarray:
     """The p of a variant of the test (mann_whitney_u_p) for every row of `a` against every row of
-    `b`: a (len(a), len(b)) matrix, computed at once from counts of each distinct value (U and the
-    tie sum are sums of products of those counts: whole numbers, exact in floating point)."""
+    `b`: a (len(a), len(b)) matrix, computed at once from counts of each distinct value: the place of
+    each pair's U and tie sum in the table of p is a sum of products of those counts (whole numbers,
+    exact in floating point), so one matrix product gives them all."""
     a, b = _rows(a, b)
     values = np.unique(np.r_[a.ravel(), b.ravel()])
     def counts(x):
         index = np.arange(len(x))[:, None] * len(values) + np.searchsorted(values, x)
         return np.bincount(index.ravel(), minlength=len(x) * len(values)).reshape(len(x), len(values)).astype(float)
     ha, hb = counts(a), counts(b)
-    twice_above = 2 * np.triu(np.ones((len(values), len(values))), 1) + np.eye(len(values))
-    twice_u = _products(_products(ha, twice_above), hb)  # pairs with a's value above b's, ties counting half
-    # sum over values of (ca + cb)^3 - (ca + cb), expanded
-    tie_sum = ((ha ** 3).sum(1)[:, None] + (hb ** 3).sum(1)[None, :] + _products(np.c_[ha ** 2, ha], np.c_[hb, hb ** 2]) * 3
-               - a.shape[1] - b.shape[1])
     table = _mann_whitney_table(a.shape[1], b.shape[1], variant)
-    return table[twice_u.astype(int), tie_sum.astype(int)]
+    width = table.shape[1]
+    # 2U (pairs with a's value above b's, ties counting half) is sum over values of twice_above(a) * cb;
+    # the tie sum, sum over values of (ca + cb)^3 - (ca + cb), expanded: ca^3 + cb^3 + 3 ca^2 cb + 3 ca cb^2
+    # - ca - cb. Place in the flattened table: 2U * width + tie sum.
+    twice_above = _products(ha, 2 * np.triu(np.ones((len(values), len(values))), 1) + np.eye(len(values)))
+    ones_a, ones_b = np.ones((len(a), 1)), np.ones((len(b), 1))
+    left = np.c_[width * twice_above + 3 * ha ** 2, 3 * ha, (ha ** 3).sum(1, keepdims=True) - a.shape[1], ones_a]
+    right = np.c_[hb, hb ** 2, ones_b, (hb ** 3).sum(1, keepdims=True) - b.shape[1]]
+    return table.ravel()[_products(left, right).astype(int)]
 
 
 def mann_whitney_p(a, b) -> float:
