@@ -264,6 +264,14 @@ class _Model:
 
     # --- what follows from the drawn variables
     def course(self, s):
+        c = self.oxygen_course(s)
+        (low, high), (vlow, vhigh) = _range(self.p["discharge_gap"]), _range(self.p["discharge_gap_ventilated"])
+        low, high = np.where(c["who7"] == 6, vlow, low), np.where(c["who7"] == 6, vhigh, high)
+        gap = low + np.floor(s["u_gap"] * (high - low + 1))
+        return c | {"hospital_days": np.where(c["died"], s["death_day"], c["o2_days"] + gap)}
+
+    def oxygen_course(self, s):
+        """The course but hospital stay (and the discharge gap it needs)."""
         p, pf0 = self.p, s["pf0"]
         who0 = np.where(s["u_who"] < np.where(pf0 <= SEVERE_PF, 0.7, 0.3), 6, 5)
         severe = (who0 == 6) | (pf0 <= SEVERE_PF)
@@ -274,14 +282,10 @@ class _Model:
         dday = s["death_day"]
         later = t - 7
         who7 = np.select([died & (dday <= 7), died, t <= 7, later <= 7], [7, who0, 3, who0 - 1], who0)
-        (low, high), (vlow, vhigh) = _range(p["discharge_gap"]), _range(p["discharge_gap_ventilated"])
-        low, high = np.where(who7 == 6, vlow, low), np.where(who7 == 6, vhigh, high)
-        gap = low + np.floor(s["u_gap"] * (high - low + 1))
         return {
             "who0": who0, "who7": who7,
             "improved": who0 - who7 >= int(p["improvement_min_drop"]),
             "o2_days": np.where(died, dday, t), "o2_event": (~died).astype(float),
-            "hospital_days": np.where(died, dday, t + gap),
             "died": died, "death_day": np.where(died, dday, np.nan), "pf0": pf0, "pf7": s["pf7"],
         }
 
@@ -384,7 +388,7 @@ def _courses(model: _Model, rng, screen=None) -> tuple[dict, float]:
     Returns the courses and the log of the estimated prior probability of those claims and screens."""
     n = model.n
     draws = model.draw(rng, (ARM_DRAWS, 2 * n))
-    c = model.course(draws)
+    c = model.oxygen_course(draws)
     msc, placebo = (np.flatnonzero(model.passing(c, "oxygen", (arm,))) for arm in model.arms)
     screen = screen or model.stays_possible
     msc, placebo = (rows[screen({k: v[rows] for k, v in draws.items()}, arm)]
