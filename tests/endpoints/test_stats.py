@@ -98,3 +98,10 @@ def test_logrank_of_pairs_is_the_batched_logrank():
     ea, eb = rng.integers(0, 2, (40, 10)), rng.integers(0, 2, (30, 7))
     i, j = rng.integers(0, 40, 500), rng.integers(0, 30, 500)
     np.testing.assert_array_equal(stats.logrank_p_pairs(a, ea, b, eb, i, j), stats.logrank_p_batch(a[i], ea[i], b[j], eb[j]))
+
+
+@pytest.mark.parametrize("n_a, n_b", [(1, 1), (10, 10), (7, 13)])
+def test_exact_fisher_table_is_scipys_fisher(n_a, n_b):
+    # Catches a one-sided sum, or tables as probable as the observed one left out.
+    expected = [[stats.fisher_p(i, n_a, j, n_b) for j in range(n_b + 1)] for i in range(n_a + 1)]
+    assert stats.fisher_exact_table(n_a, n_b) == pytest.approx(np.array(expected), rel=1e-12)

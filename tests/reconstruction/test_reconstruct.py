@@ -11,6 +11,7 @@ from covidat import __main__ as cli
 from covidat.data import coherence
 from covidat.beyond.scorecard import check
 from covidat.data import DEFAULT_DATA, PATIENT_COLUMNS, load_dataset
+from covidat.endpoints import stats
 from covidat.reconstruction import pinned, sampler
 from covidat.reconstruction.sampler import DEFAULT_SEED, PROVENANCE, sample, write
 
@@ -91,13 +92,26 @@ def test_screen_never_drops_an_arm_whose_stays_can_meet_the_claims():
             assert not model.meets({f"hospital_stay.{arm}.median": np.median(stays, 1)}).any(), (arm, i)
 
 
-def test_sampler_imports_neither_scipy_stats_nor_statsmodels():
+def test_sampling_imports_neither_scipy_stats_nor_statsmodels():
     # A second of imports that sampling does not need; `sample(1)` from the command line is what
-    # a reader times (bench/reconstruct.py). Catches a module-level import creeping back.
+    # a reader times (bench/reconstruct.py). Catches an import creeping back.
     import subprocess
     import sys
-    code = "import sys; import covidat.reconstruction.sampler; print(sorted({'scipy.stats', 'statsmodels'} & set(sys.modules)))"
+    code = ("import sys; from covidat.reconstruction import sampler; sampler.sample(1); "
+            "print(sorted({'scipy.stats', 'statsmodels'} & set(sys.modules)))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_mortality_claim_is_decided_as_with_scipys_fisher():
+    # The sampler decides the mortality claim with the exact Fisher table, not scipy's p (the last bits
+    # differ); were a decision to differ for any pair of death counts, the batch would not be the one
+    # committed. Not vacuous: some pairs of counts fail the claim.
+    model = sampler._Model({k: v[0] for k, v in sampler.ASSUMPTIONS.items()}, sampler.load_claims())
+    deaths = np.arange(model.n + 1)
+    i, j = np.repeat(deaths, len(deaths)), np.tile(deaths, len(deaths))
+    exact = model.meets({"mortality_day28.both.p": stats.fisher_exact_table(model.n, model.n)[i, j]})
+    np.testing.assert_array_equal(exact, model.meets({"mortality_day28.both.p": stats.fisher_p_batch(i, model.n, j, model.n)}))
+    assert exact.any() and not exact.all()
 
 
 def test_passing_is_meeting_every_statistic():

@@ -4,6 +4,7 @@ Each statistic is written once, for a batch of datasets (a leading axis of rows,
 reconstruction can test many candidate datasets at once); the scalar function the endpoints
 call is the batched one applied to a single row.
 """
+import fractions
 import functools
 import math
 
@@ -40,6 +41,21 @@ def fisher_p(events_a: int, n_a: int, events_b: int, n_b: int) -> float:
 @functools.cache
 def _fisher_table(n_a: int, n_b: int) -> np.ndarray:
     return np.array([[fisher_p(i, n_a, j, n_b) for j in range(n_b + 1)] for i in range(n_a + 1)])
+
+
+@functools.cache
+def fisher_exact_table(n_a: int, n_b: int) -> np.ndarray:
+    """fisher_p of every pair of event counts (row: events in a, column: in b) in exact arithmetic,
+    rounded once: the probabilities of the tables no more probable than the observed one, summed as
+    fractions. It spares the sampler scipy.stats (a second of imports); scipy's sums of floating-point
+    probabilities differ from it in the last bits, so it serves where only a claim's decision counts."""
+    def p(i: int, j: int) -> float:
+        events = i + j
+        tables = [math.comb(n_a, x) * math.comb(n_b, events - x)
+                  for x in range(max(0, events - n_b), min(n_a, events) + 1)]
+        observed = math.comb(n_a, i) * math.comb(n_b, j)
+        return float(fractions.Fraction(sum(t for t in tables if t <= observed), math.comb(n_a + n_b, events)))
+    return np.array([[p(i, j) for j in range(n_b + 1)] for i in range(n_a + 1)])
 
 
 def fisher_p_batch(events_a, n_a: int, events_b, n_b: int) -> np.ndarray:

@@ -316,8 +316,9 @@ class _Model:
                 "o2_discontinuation.both.p": lambda c: st.logrank_p_batch(c["o2_days"][:, m], c["o2_event"][:, m],
                                                                           c["o2_days"][:, p], c["o2_event"][:, p]),
                 "o2_free_days_28.both.p": lambda c: st.mann_whitney_p_batch(free_days(c)[:, m], free_days(c)[:, p]),
-                "mortality_day28.both.p": lambda c: st.fisher_p_batch(deaths(c)[:, m].sum(1), self.n,
-                                                                      deaths(c)[:, p].sum(1), self.n),
+                # exact arithmetic, not scipy's: the same decisions (a test checks every count)
+                "mortality_day28.both.p": lambda c: st.fisher_exact_table(self.n, self.n)[deaths(c)[:, m].sum(1),
+                                                                                       deaths(c)[:, p].sum(1)],
             }
         return {claim_id: f for claim_id, f in claims.items() if claim_id.split(".")[1] in arms}
 
