@@ -105,3 +105,12 @@ def test_exact_fisher_table_is_scipys_fisher(n_a, n_b):
     # Catches a one-sided sum, or tables as probable as the observed one left out.
     expected = [[stats.fisher_p(i, n_a, j, n_b) for j in range(n_b + 1)] for i in range(n_a + 1)]
     assert stats.fisher_exact_table(n_a, n_b) == pytest.approx(np.array(expected), rel=1e-12)
+
+
+def test_logrank_with_a_missing_time_is_nan():
+    # Counting from sorted times would rank a NaN last and give a p; a missing time leaves none.
+    a, b = np.array([[3.0, np.nan, 5, 7], [3, 4, 5, 7]]), np.array([[4.0, 6, 8], [4, 6, 9]])
+    ea, eb = np.ones((2, 4)), np.ones((2, 3))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        batched, pairs = stats.logrank_p_batch(a, ea, b, eb), stats.logrank_p_pairs(a, ea, b, eb, [0, 1], [0, 1])
+    assert np.isnan(batched[0]) and np.isnan(pairs[0]) and not np.isnan(batched[1]) and batched[1] == pairs[1]

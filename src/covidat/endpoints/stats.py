@@ -123,7 +123,7 @@ def logrank_p_batch(times_a, events_a, times_b, events_b) -> np.ndarray:
         return np.ascontiguousarray(np.take_along_axis(counts.T, unsort, 1))
     n, n_a = by_patient(at_or_after(np.ones_like(sorted_a))), by_patient(at_or_after(sorted_a))
     d, d_a = by_patient(tied(sorted_events)), by_patient(tied(sorted_events & sorted_a))
-    return _logrank_p(events, n, n_a, d, d_a)
+    return np.where(np.isnan(times).any(1), np.nan, _logrank_p(events, n, n_a, d, d_a))  # a missing time: NaN
 
 
 def logrank_p_pairs(times_a, events_a, times_b, events_b, i, j) -> np.ndarray:
@@ -142,7 +142,8 @@ def logrank_p_pairs(times_a, events_a, times_b, events_b, i, j) -> np.ndarray:
     places = np.c_[place_a[i], place_b[j]]
     n_a, d_a = after_a[i[:, None], places], event_a[i[:, None], places]
     n, d = n_a + after_b[j[:, None], places], d_a + event_b[j[:, None], places]
-    return _logrank_p(np.c_[ea[i], eb[j]], n, n_a, d, d_a)
+    missing = np.isnan(ta).any(1)[i] | np.isnan(tb).any(1)[j]
+    return np.where(missing, np.nan, _logrank_p(np.c_[ea[i], eb[j]], n, n_a, d, d_a))
 
 
 def _logrank_p(events, n, n_a, d, d_a) -> np.ndarray:
