@@ -1,17 +1,22 @@
 """Time the reconstruction and say what its batches are worth; prints numbers, asserts nothing.
 
-one dataset: `sampler.sample(1)` in a fresh interpreter (imports included);
+one dataset: `sampler.sample(1)` in a fresh interpreter (imports included), the median of three runs;
 a small batch: sample(n) on one core, its effective sample size (ESS) and the time an ESS of 300
-would take at that rate (ESS grows in proportion to the number of datasets);
+would take at that rate if ESS grew in proportion to the number of datasets (it grows more slowly);
+ESS 300 on two cores: rounds of the book's seed run by two processes, timed, and the rounds the book's
+batch needed for an ESS of 300 at that rate (an estimate: running them all takes minutes);
 the book's batch: data/reconstructed/batch.csv, its ESS, every dataset checked against the claims and
 the coherence rules; chapter 12: executing it as the build does (it reads the committed results).
 """
 import multiprocessing
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 from covidat import ROOT
 from covidat.beyond.scorecard import check
@@ -31,15 +36,28 @@ def fails_a_claim(patients) -> bool:
     return any(c.status == "fails" for c in check(patients))
 
 
-start = time.perf_counter()
-subprocess.run([sys.executable, "-c", "from covidat.reconstruction import sampler; sampler.sample(1)"], check=True)
-print(f"one dataset, fresh interpreter      {time.perf_counter() - start:6.1f} s")
+def rounds_to_ess(batch: sampler.Batch, target: float) -> int | None:
+    """Rounds until the batch's first datasets reach an ESS of `target` (None: they never do)."""
+    w = np.exp(batch.log_weights - batch.log_weights.max())
+    with np.errstate(invalid="ignore"):  # prefixes whose weights all underflow: NaN, not reached
+        reached = np.flatnonzero(np.cumsum(w) ** 2 / np.cumsum(w ** 2) >= target)
+    return int(batch.rounds[reached[0]]) + 1 if len(reached) else None
+
+
+one = [timed(subprocess.run, [sys.executable, "-c", "from covidat.reconstruction import sampler; sampler.sample(1)"],
+             check=True)[1] for _ in range(3)]
+print(f"one dataset, fresh interpreter      {statistics.median(one):6.1f} s (median of {', '.join(f'{t:.2f}' for t in one)})")
 n = 60
 batch, seconds = timed(sampler.sample, n, sampler.DEFAULT_SEED + 7)
 ess = pinned.ess(batch.weights)
 print(f"{n} datasets, one core               {seconds:6.1f} s, ESS {ess:.1f} "
       f"(time to ESS {TARGET_ESS} at this rate: {seconds * TARGET_ESS / ess / 60:.0f} min)")
 book = sampler.load_batch()
+needed = rounds_to_ess(book, TARGET_ESS)
+head, seconds = timed(sampler.sample, 200, sampler.DEFAULT_SEED, processes=2)
+ran = int(head.rounds.max()) + 1
+print(f"ESS {TARGET_ESS}, two cores                {seconds / ran * needed:6.1f} s estimated: {ran} rounds in "
+      f"{seconds:.1f} s, and the book's batch reached ESS {TARGET_ESS} after {needed} rounds")
 frames = book.frames()
 with multiprocessing.Pool() as pool:  # `covidat check` on each dataset, as a reader would run it
     failing = sum(pool.map(fails_a_claim, frames))

@@ -56,6 +56,14 @@ def test_fisher_two_sided_for_published_counts():
     assert endpoints.fisher_p(5, 10, 0, 10) == pytest.approx(2 * comb(10, 5) * comb(10, 0) / comb(20, 5))
 
 
+def test_every_documented_method_names_its_endpoint():
+    # The sampler writes each method's endpoint function by name (importing the functions would import
+    # scipy.stats and statsmodels); a renamed function or a typo leaves assumptions.csv naming nothing.
+    for key, (value, *_) in ASSUMPTIONS.items():
+        if key.startswith("method."):
+            assert value == key.split(".", 1)[1] and value in endpoints.ENDPOINTS, key
+
+
 def test_every_endpoint_method_is_a_documented_assumption():
     documented = {k.split(".", 1)[1]: v[1] for k, v in ASSUMPTIONS.items() if k.startswith("method.")}
     claimed = set(load_claims()["endpoint"]) - {"randomised"}  # analyses behind a published claim

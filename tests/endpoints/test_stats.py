@@ -88,3 +88,29 @@ def test_a_batch_is_its_rows():
 def test_fisher_batch_is_fisher():
     assert np.array_equal(stats.fisher_p_batch([0, 3, 5], 10, [2, 3, 0], 10),
                           [stats.fisher_p(e, 10, f, 10) for e, f in ((0, 2), (3, 3), (5, 0))])
+
+
+def test_logrank_of_pairs_is_the_batched_logrank():
+    # logrank_p_pairs counts per arm and row; a pair mixed up (arm b's counts from the wrong row, a
+    # tie counted in one arm only) would change p. Exactly the same values, half days and ties included.
+    rng = np.random.default_rng(6)
+    a, b = rng.integers(1, 25, (40, 10)) + rng.choice([0, 0.5], (40, 10)), rng.integers(1, 25, (30, 7)).astype(float)
+    ea, eb = rng.integers(0, 2, (40, 10)), rng.integers(0, 2, (30, 7))
+    i, j = rng.integers(0, 40, 500), rng.integers(0, 30, 500)
+    np.testing.assert_array_equal(stats.logrank_p_pairs(a, ea, b, eb, i, j), stats.logrank_p_batch(a[i], ea[i], b[j], eb[j]))
+
+
+@pytest.mark.parametrize("n_a, n_b", [(1, 1), (10, 10), (7, 13)])
+def test_exact_fisher_table_is_scipys_fisher(n_a, n_b):
+    # Catches a one-sided sum, or tables as probable as the observed one left out.
+    expected = [[stats.fisher_p(i, n_a, j, n_b) for j in range(n_b + 1)] for i in range(n_a + 1)]
+    assert stats.fisher_exact_table(n_a, n_b) == pytest.approx(np.array(expected), rel=1e-12)
+
+
+def test_logrank_with_a_missing_time_is_nan():
+    # Counting from sorted times would rank a NaN last and give a p; a missing time leaves none.
+    a, b = np.array([[3.0, np.nan, 5, 7], [3, 4, 5, 7]]), np.array([[4.0, 6, 8], [4, 6, 9]])
+    ea, eb = np.ones((2, 4)), np.ones((2, 3))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        batched, pairs = stats.logrank_p_batch(a, ea, b, eb), stats.logrank_p_pairs(a, ea, b, eb, [0, 1], [0, 1])
+    assert np.isnan(batched[0]) and np.isnan(pairs[0]) and not np.isnan(batched[1]) and batched[1] == pairs[1]

@@ -2,6 +2,8 @@
 one; every draw meets every claim, is clinically coherent and meets the contract; the Batch is
 what load_dataset would read; weights and screens are what they claim to be."""
 import filecmp
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -11,6 +13,7 @@ from covidat import __main__ as cli
 from covidat.data import coherence
 from covidat.beyond.scorecard import check
 from covidat.data import DEFAULT_DATA, PATIENT_COLUMNS, load_dataset
+from covidat.endpoints import stats
 from covidat.reconstruction import pinned, readings, sampler
 from covidat.reconstruction.sampler import DEFAULT_SEED, PROVENANCE, sample, write
 
@@ -95,6 +98,43 @@ def test_screen_never_drops_an_arm_some_reading_could_give_its_median_stay(scree
                 with np.errstate(all="ignore"):
                     medians = np.nanmedian(np.where(np.isinf(values), 1e9, values), 1)
                 assert not model.meets({f"hospital_stay.{arm}.median": medians}).any(), (arm, i, reading)
+
+
+def test_sampling_imports_neither_scipy_stats_nor_statsmodels():
+    # A second of imports that sampling does not need; `sample(1)` from the command line is what
+    # a reader times (bench/reconstruct.py). Catches an import creeping back.
+    code = ("import sys; from covidat.reconstruction import sampler; sampler.sample(1); "
+            "print(sorted({'scipy.stats', 'statsmodels'} & set(sys.modules)))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_mortality_claim_is_decided_as_with_scipys_fisher():
+    # The sampler decides the mortality claim with the exact Fisher table, not scipy's p (the last bits
+    # differ); were a decision to differ for any pair of death counts, the batch would not be the one
+    # committed. Not vacuous: some pairs of counts fail the claim.
+    model = sampler._Model({k: v[0] for k, v in sampler.ASSUMPTIONS.items()}, sampler.load_claims())
+    deaths = np.arange(model.n + 1)
+    i, j = np.repeat(deaths, len(deaths)), np.tile(deaths, len(deaths))
+    exact = model.meets({"mortality_day28.both.p": stats.fisher_exact_table(model.n, model.n)[i, j]})
+    np.testing.assert_array_equal(exact, model.meets({"mortality_day28.both.p": stats.fisher_p_batch(i, model.n, j, model.n)}))
+    assert exact.any() and not exact.all()
+
+
+def test_passing_is_meeting_every_statistic():
+    # passing computes each claim's statistic only for the rows meeting the claims before it; a row
+    # mixed up on the way (or a claim skipped) would keep courses the claims reject, or drop some.
+    params = {k: v[0] for k, v in sampler.ASSUMPTIONS.items()}
+    model = sampler._Model(params, sampler.load_claims())
+    rng = np.random.default_rng(5)
+    courses, _ = sampler._courses(model, rng)
+    n = model.n
+    swapped = {k: np.c_[v[:, :n], np.roll(v[:, n:], 1, 0)] for k, v in courses.items()}  # arms that meet their own claims
+    mixed = {k: np.r_[courses[k], swapped[k], v] for k, v in model.draw(rng, (2000, 2 * n)).items()}
+    c = model.course(mixed)
+    for arms in (("msc",), ("placebo",), ("both",), sampler.ARMS):
+        expected = model.meets(model.statistics(c, "oxygen", arms))
+        assert expected.any() and not expected.all(), arms
+        np.testing.assert_array_equal(model.passing(c, "oxygen", arms), expected, err_msg=str(arms))
 
 
 @pytest.mark.parametrize("i", range(len(BATCH)))

@@ -10,25 +10,48 @@ data/reconstructed/assumptions.csv (ids `method.<endpoint>`).
 Families (one module each): baseline, oxygenation, improvement, oxygen, hospital,
 secondary (mortality and other registered outcomes), composite (the win ratio), safety.
 """
+import functools
+import importlib
 import math
 
 import pandas as pd
 
-from covidat.endpoints import baseline, composite, hospital, improvement, oxygen, oxygenation, safety, secondary
 from covidat.endpoints.result import ARMS, EndpointResult, by_arm
 from covidat.endpoints.stats import fisher_p, km_median, logrank_p, mann_whitney_p, welch_p
 
-FAMILIES = (baseline, oxygenation, improvement, oxygen, hospital, secondary, composite, safety)
-ENDPOINTS = {f.__name__: f for family in FAMILIES for f in family.ENDPOINTS}
+FAMILY_NAMES = ("baseline", "oxygenation", "improvement", "oxygen", "hospital", "secondary", "composite", "safety")
 RESULT_COLUMNS = ["result_id", "endpoint", "statistic", "arm", "value", "ci_low", "ci_high", "method"]
 
 __all__ = ["ARMS", "ENDPOINTS", "EndpointResult", "analyse", "by_arm", "fisher_p", "km_median",
            "logrank_p", "mann_whitney_p", "results", "welch_p"]
 
 
+def __getattr__(name: str):
+    """FAMILIES (the family modules), ENDPOINTS (name -> analysis) and the families themselves, imported
+    on first use: they import scipy.stats and statsmodels, which the reconstruction's sampler does not
+    need (its helpers in `secondary` do not)."""
+    if name in FAMILY_NAMES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name == "FAMILIES":
+        return _families()
+    if name == "ENDPOINTS":
+        return _endpoints()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@functools.cache
+def _families() -> tuple:
+    return tuple(importlib.import_module(f"{__name__}.{family}") for family in FAMILY_NAMES)
+
+
+@functools.cache
+def _endpoints() -> dict:
+    return {f.__name__: f for family in _families() for f in family.ENDPOINTS}
+
+
 def analyse(patients: pd.DataFrame) -> dict[str, EndpointResult]:
     """Every endpoint the patient-level data can address."""
-    return {name: f(patients) for name, f in ENDPOINTS.items()}
+    return {name: f(patients) for name, f in _endpoints().items()}
 
 
 def results(patients: pd.DataFrame) -> pd.DataFrame:

@@ -4,11 +4,12 @@ Each statistic is written once, for a batch of datasets (a leading axis of rows,
 reconstruction can test many candidate datasets at once); the scalar function the endpoints
 call is the batched one applied to a single row.
 """
+import fractions
 import functools
 import math
 
 import numpy as np
-from scipy import special, stats
+from scipy import special  # scipy.stats (a second of imports) only inside the functions that need it
 
 TOLERANCE = 1e-9  # a curve within this of a level (a survival probability of 0.5) sits exactly at it
 
@@ -33,12 +34,28 @@ def welch_p(a, b) -> float:
 
 def fisher_p(events_a: int, n_a: int, events_b: int, n_b: int) -> float:
     """Two-sided Fisher's exact test of two proportions."""
+    from scipy import stats
     return float(stats.fisher_exact([[events_a, n_a - events_a], [events_b, n_b - events_b]]).pvalue)
 
 
 @functools.cache
 def _fisher_table(n_a: int, n_b: int) -> np.ndarray:
     return np.array([[fisher_p(i, n_a, j, n_b) for j in range(n_b + 1)] for i in range(n_a + 1)])
+
+
+@functools.cache
+def fisher_exact_table(n_a: int, n_b: int) -> np.ndarray:
+    """fisher_p of every pair of event counts (row: events in a, column: in b) in exact arithmetic,
+    rounded once: the probabilities of the tables no more probable than the observed one, summed as
+    fractions. It spares the sampler scipy.stats (a second of imports); scipy's sums of floating-point
+    probabilities differ from it in the last bits, so it serves where only a claim's decision counts."""
+    def p(i: int, j: int) -> float:
+        events = i + j
+        tables = [math.comb(n_a, x) * math.comb(n_b, events - x)
+                  for x in range(max(0, events - n_b), min(n_a, events) + 1)]
+        observed = math.comb(n_a, i) * math.comb(n_b, j)
+        return float(fractions.Fraction(sum(t for t in tables if t <= observed), math.comb(n_a + n_b, events)))
+    return np.array([[p(i, j) for j in range(n_b + 1)] for i in range(n_a + 1)])
 
 
 def fisher_p_batch(events_a, n_a: int, events_b, n_b: int) -> np.ndarray:
@@ -85,12 +102,54 @@ def logrank_p_batch(times_a, events_a, times_b, events_b) -> np.ndarray:
     """Log-rank test (Mantel–Haenszel variance, ties as in R's survdiff), two-sided, per row."""
     ta, ea, tb, eb = _rows(times_a, events_a, times_b, events_b)
     times, events = np.c_[ta, tb], np.c_[ea, eb]
-    in_a = np.r_[np.ones(ta.shape[1]), np.zeros(tb.shape[1])]
-    # For each patient j: who is still at risk at j's time, and whose event falls on it.
-    at_risk = times[:, None, :] >= times[:, :, None]
-    same = (times[:, None, :] == times[:, :, None]) & (events[:, None, :] == 1)
-    n, n_a = at_risk.sum(2), (at_risk * in_a).sum(2)
-    d, d_a = same.sum(2), (same * in_a).sum(2)
+    in_a = np.arange(times.shape[1]) < ta.shape[1]
+    # For each patient j: how many are still at risk at j's time (n, n_a in arm a) and how many events
+    # fall on it (d, d_a), counted along each row sorted by time (patients in the first axis).
+    order = np.argsort(times, 1)
+    t = np.take_along_axis(times, order, 1).T
+    place = np.arange(len(t))[:, None]
+    new = np.r_[np.ones((1, t.shape[1]), bool), t[1:] != t[:-1]]  # a tie group starts here
+    first = np.maximum.accumulate(np.where(new, place, 0), 0)
+    last = np.minimum.accumulate(np.where(np.r_[new[1:], new[:1]], place, len(t) - 1)[::-1], 0)[::-1]
+    sorted_events, sorted_a = np.take_along_axis(events == 1, order, 1).T, in_a[order].T
+    unsort = np.empty_like(order)
+    np.put_along_axis(unsort, order, np.arange(order.shape[1])[None, :], 1)
+    def at_or_after(flags):
+        return np.take_along_axis(np.cumsum(flags[::-1], 0)[::-1], first, 0)
+    def tied(flags):
+        before = np.r_[np.zeros((1, t.shape[1]), int), np.cumsum(flags, 0)]
+        return np.take_along_axis(before[1:], last, 0) - np.take_along_axis(before[:-1], first, 0)
+    def by_patient(counts):  # back from sorted places to patients, rows first
+        return np.ascontiguousarray(np.take_along_axis(counts.T, unsort, 1))
+    n, n_a = by_patient(at_or_after(np.ones_like(sorted_a))), by_patient(at_or_after(sorted_a))
+    d, d_a = by_patient(tied(sorted_events)), by_patient(tied(sorted_events & sorted_a))
+    return np.where(np.isnan(times).any(1), np.nan, _logrank_p(events, n, n_a, d, d_a))  # a missing time: NaN
+
+
+def logrank_p_pairs(times_a, events_a, times_b, events_b, i, j) -> np.ndarray:
+    """logrank_p_batch of rows i[k] of arm a against rows j[k] of arm b, for each k, from counts per row
+    and distinct time in each arm (for times with few distinct values, such as whole days)."""
+    ta, ea, tb, eb = _rows(times_a, events_a, times_b, events_b)
+    values = np.unique(np.r_[ta.ravel(), tb.ravel()])
+    def counts(times, events):  # per row and value: how many at or after it, how many events at it
+        index = (np.arange(len(times))[:, None] * len(values) + np.searchsorted(values, times)).ravel()
+        size = len(times) * len(values)
+        at = np.bincount(index, minlength=size).reshape(len(times), len(values))
+        event = np.bincount(index, (events == 1).ravel(), size).reshape(len(times), len(values)).astype(int)
+        return np.cumsum(at[:, ::-1], 1)[:, ::-1], event, np.searchsorted(values, times)
+    (after_a, event_a, place_a), (after_b, event_b, place_b) = counts(ta, ea), counts(tb, eb)
+    i, j = np.asarray(i, int), np.asarray(j, int)
+    places = np.c_[place_a[i], place_b[j]]
+    n_a, d_a = after_a[i[:, None], places], event_a[i[:, None], places]
+    n, d = n_a + after_b[j[:, None], places], d_a + event_b[j[:, None], places]
+    missing = np.isnan(ta).any(1)[i] | np.isnan(tb).any(1)[j]
+    return np.where(missing, np.nan, _logrank_p(np.c_[ea[i], eb[j]], n, n_a, d, d_a))
+
+
+def _logrank_p(events, n, n_a, d, d_a) -> np.ndarray:
+    """The log-rank p from each patient's counts (rows of patients, arm a first, whole numbers): at
+    risk at their time (n, n_a in arm a) and events at it (d, d_a)."""
+    n_a, d_a = n_a.astype(float), d_a.astype(float)
     # Sum over distinct event times, as a sum over events each weighted 1/d.
     weight = np.where(events == 1, 1 / np.maximum(d, 1), 0.0)
     observed_minus_expected = (weight * (d_a - d * n_a / n)).sum(1)
@@ -165,25 +224,42 @@ def _mann_whitney_table(n1: int, n2: int, variant: str = "published") -> np.ndar
     n = n1 + n2
     u, tie_sum = np.arange(2 * n1 * n2 + 1)[:, None] / 2, np.arange(n ** 3 - n + 1)[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):  # the grid holds combinations no data can have
-        return np.broadcast_to(mann_whitney_u_p(variant, u, tie_sum, n1, n2), (len(u), tie_sum.shape[1]))
+        return np.ascontiguousarray(np.broadcast_to(mann_whitney_u_p(variant, u, tie_sum, n1, n2),
+                                                    (len(u), tie_sum.shape[1])))
+
+
+def _products(x, y) -> np.ndarray:
+    """x @ y.T, in blocks of rows small enough (m * n * k < 2**19) that OpenBLAS computes each on one
+    thread: at the sizes mann_whitney_p_pairs meets, its threads cost far more than they save, most of
+    all on cores that other processes (the sampler's workers) keep busy."""
+    out = np.empty((len(x), len(y)))
+    step = max(1, (2 ** 19 - 1) // max(1, y.size))
+    for start in range(0, len(x), step):
+        np.matmul(x[start:start + step], y.T, out=out[start:start + step])
+    return out
 
 
 def mann_whitney_p_pairs(a, b, variant: str = "published") -> np.ndarray:
     """The p of a variant of the test (mann_whitney_u_p) for every row of `a` against every row of
-    `b`: a (len(a), len(b)) matrix, computed at once from counts of each distinct value (U and the
-    tie sum are sums of products of those counts)."""
+    `b`: a (len(a), len(b)) matrix, computed at once from counts of each distinct value: the place of
+    each pair's U and tie sum in the table of p is a sum of products of those counts (whole numbers,
+    exact in floating point), so one matrix product gives them all."""
     a, b = _rows(a, b)
     values = np.unique(np.r_[a.ravel(), b.ravel()])
     def counts(x):
         index = np.arange(len(x))[:, None] * len(values) + np.searchsorted(values, x)
         return np.bincount(index.ravel(), minlength=len(x) * len(values)).reshape(len(x), len(values)).astype(float)
     ha, hb = counts(a), counts(b)
-    below = np.tril(np.ones((len(values), len(values))), -1) + 0.5 * np.eye(len(values))
-    u = ha @ below @ hb.T  # pairs with a's value above b's, ties counting half
-    # sum over values of (ca + cb)^3 - (ca + cb), expanded
-    tie_sum = ((ha ** 3).sum(1)[:, None] + (hb ** 3).sum(1)[None, :] + 3 * (ha ** 2) @ hb.T + 3 * ha @ (hb ** 2).T
-               - a.shape[1] - b.shape[1])
-    return _mann_whitney_table(a.shape[1], b.shape[1], variant)[np.rint(2 * u).astype(int), np.rint(tie_sum).astype(int)]
+    table = _mann_whitney_table(a.shape[1], b.shape[1], variant)
+    width = table.shape[1]
+    # 2U (pairs with a's value above b's, ties counting half) is sum over values of twice_above(a) * cb;
+    # the tie sum, sum over values of (ca + cb)^3 - (ca + cb), expanded: ca^3 + cb^3 + 3 ca^2 cb + 3 ca cb^2
+    # - ca - cb. Place in the flattened table: 2U * width + tie sum.
+    twice_above = _products(ha, 2 * np.triu(np.ones((len(values), len(values))), 1) + np.eye(len(values)))
+    ones_a, ones_b = np.ones((len(a), 1)), np.ones((len(b), 1))
+    left = np.c_[width * twice_above + 3 * ha ** 2, 3 * ha, (ha ** 3).sum(1, keepdims=True) - a.shape[1], ones_a]
+    right = np.c_[hb, hb ** 2, ones_b, (hb ** 3).sum(1, keepdims=True) - b.shape[1]]
+    return table.ravel()[_products(left, right).astype(int)]
 
 
 def mann_whitney_p(a, b) -> float:
@@ -194,6 +270,7 @@ def mann_whitney_variant_p_batch(a, b, exact: bool) -> np.ndarray:
     """Mann–Whitney U, two-sided, per row, as two other software defaults compute it: the exact null
     distribution for untied data, ties ignored (exact=True), or the normal approximation with tie
     correction and no continuity correction (exact=False)."""
+    from scipy import stats
     a, b = _rows(a, b)
     options = {"method": "exact"} if exact else {"method": "asymptotic", "use_continuity": False}
     return stats.mannwhitneyu(a, b, axis=1, **options).pvalue
@@ -206,5 +283,6 @@ def min_sd_not_significant(difference: float, n_per_arm: int, alpha: float = 0.0
     p >= alpha  <=>  |difference| / (SD * sqrt(2 / n)) <= t_{1 - alpha/2, 2n - 2}; any smaller SD
     would have made the difference significant, so "not significant" means SD >= this bound.
     """
+    from scipy import stats
     t_crit = stats.t.ppf(1 - alpha / 2, 2 * n_per_arm - 2)
     return abs(difference) / (t_crit * math.sqrt(2 / n_per_arm))
