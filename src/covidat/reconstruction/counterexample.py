@@ -25,8 +25,7 @@ import functools
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -279,7 +278,7 @@ def propose(s, rng, most: int = 2):
     return s
 
 
-@cache
+@functools.cache
 def _published(claim_id: str) -> tuple[str, float, int]:
     claim = load_claims().set_index("claim_id").loc[claim_id]
     return claim["relation"], float(claim["value"]), int(claim["decimals"])
@@ -405,6 +404,9 @@ def table(searches: dict[str, Search]) -> pd.DataFrame:
         "Moves tried": s.tried, "Moves taken": s.accepted, "Seconds": round(s.seconds)} for c, s in searches.items()])
 
 
+RECORDED = tuple(f.name for f in fields(Search) if f.name != "dataset")  # what searches.csv keeps of a Search
+
+
 def to_search(committed: pd.DataFrame) -> list[str]:
     """The conclusions worth a search: those with a target that held in every dataset of the committed
     batch (per-dataset results `committed`, weighted as the model is assumed), by `pinned.verdict`."""
@@ -417,10 +419,8 @@ def write(searches: dict[str, Search], seed: int, directory: Path = DIRECTORY) -
     """The searches (`searches.csv`: one row each, with the seed and budget that reproduce them) and each
     counterexample found as a dataset of its own (`<conclusion>/patients.csv`, checkable by
     `python -m covidat check --data`)."""
-    rows = [{"conclusion": c, "found": s.found, "batch_value": s.batch_value, "start": s.start,
-             "start_value": s.start_value, "best_value": s.best_value, "tried": s.tried, "accepted": s.accepted,
-             "seconds": round(s.seconds, 1), "seed": seed, "runs": RUNS, "steps": STEPS, "proposals": PROPOSALS}
-            for c, s in searches.items()]
+    rows = [{**{f: getattr(s, f) for f in RECORDED}, "seconds": round(s.seconds, 1), "seed": seed, "runs": RUNS,
+             "steps": STEPS, "proposals": PROPOSALS} for s in searches.values()]
     directory.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_csv(directory / "searches.csv", index=False, lineterminator="\n", float_format="%.10g")
     for c, s in searches.items():
@@ -437,5 +437,4 @@ def load(directory: Path = DIRECTORY) -> tuple[pd.DataFrame, dict[str, pd.DataFr
 
 def committed_table(searches: pd.DataFrame) -> pd.DataFrame:
     """`table` of the committed searches."""
-    return table({c: Search(c, bool(r.found), r.batch_value, int(r.start), r.start_value, r.best_value,
-                            int(r.tried), int(r.accepted), r.seconds) for c, r in searches.iterrows()})
+    return table({c: Search(c, *(r[f] for f in RECORDED[1:])) for c, r in searches.iterrows()})
