@@ -61,7 +61,7 @@ print(f"ESS {TARGET_ESS}, two cores                {seconds / ran * needed:6.1f}
 frames = book.frames()
 with multiprocessing.Pool() as pool:  # `covidat check` on each dataset, as a reader would run it
     failing = sum(pool.map(fails_a_claim, frames))
-incoherent = sum(not coherence.violations(f).empty for f in frames)
+incoherent = int((coherence.by_dataset(book.table())["violations"] > 0).sum())
 print(f"book's batch                        {len(book)} datasets from {book.rounds.max() + 1} rounds, "
       f"ESS {pinned.ess(book.weights):.1f}, largest weight {book.weights.max():.2f}")
 print(f"failing any claim                   {failing} of {len(frames)}")

@@ -78,3 +78,15 @@ def test_patterns_find_five_identical_stays_in_an_arm_and_not_four():
 
 def test_committed_reconstruction_is_coherent():
     assert coherence.violations(load_dataset(DEFAULT_DATA).patients).empty
+
+
+def test_by_dataset_counts_what_each_dataset_alone_gives():
+    # Bug caught: a rule or a stay group mixing patients of different datasets, or counts in the wrong order.
+    twin = pd.concat([one(patient_id=f"P{k:02d}", arm=arm, hospital_days=20 + k // 10 * 5)
+                      for k, arm in enumerate(["MSC"] * 10 + ["placebo"] * 10)], ignore_index=True)
+    datasets = [twin, twin.assign(pf_day7=250.0), twin.assign(hospital_days=range(20, 40)),
+                load_dataset(DEFAULT_DATA).patients]
+    table = pd.concat([d.assign(dataset=i) for i, d in enumerate(datasets)], ignore_index=True)
+    expected = [[len(coherence.violations(d)), len(coherence.patterns(d))] for d in datasets]
+    assert expected[1][0] > 0 and expected[0][1] > 0 and expected[2] == [0, 0]
+    assert coherence.by_dataset(table)[["violations", "patterns"]].values.tolist() == expected

@@ -85,3 +85,13 @@ def patterns(patients: pd.DataFrame) -> pd.DataFrame:
     with the same hospital stay. One row per group: arm, stay (days), patients."""
     counts = patients.groupby(["arm", "hospital_days"]).size().rename("patients").reset_index()
     return counts[counts["patients"] >= SAME_STAY].rename(columns={"hospital_days": "stay"}).reset_index(drop=True)
+
+
+def by_dataset(table: pd.DataFrame) -> pd.DataFrame:
+    """`violations` and `patterns` for many datasets at once (a `dataset` column says whose each patient
+    is, as in sampler.Batch.table): one row per dataset, in its order, with the number of rows each
+    would return for that dataset alone."""
+    broken = sum(b.astype(int) for b, _ in _rules(table).values())
+    groups = table.groupby(["dataset", "arm", "hospital_days"]).size()
+    found = (groups >= SAME_STAY).groupby(level="dataset").sum()
+    return pd.DataFrame({"violations": broken.groupby(table["dataset"]).sum(), "patterns": found})

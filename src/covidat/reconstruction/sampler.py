@@ -30,7 +30,7 @@ from scipy import special
 from covidat import ROOT
 from covidat.data.claims import holds, load_claims
 from covidat.data.coherence import SEVERE_PF
-from covidat.data import PATIENT_COLUMNS, typed_frame
+from covidat.data import PATIENT_COLUMNS
 from covidat.endpoints import secondary
 from covidat.endpoints import stats as st
 
@@ -193,16 +193,24 @@ class Batch:
 
     def frame(self, i: int) -> pd.DataFrame:
         """Dataset i, typed exactly as data.load_dataset returns patients."""
-        def value(column, x):
-            if column.kind is str:
-                return x
-            return None if np.isnan(x) else column.kind(x)
-        records = [{c.name: value(c, self.columns[c.name][i, j]) for c in PATIENT_COLUMNS}
-                   for j in range(self.columns["pf_day0"].shape[1])]
-        return typed_frame(records, PATIENT_COLUMNS)
+        return self._typed(slice(i, i + 1))
 
     def frames(self) -> list[pd.DataFrame]:
         return [self.frame(i) for i in range(len(self))]
+
+    def table(self) -> pd.DataFrame:
+        """Every dataset in one table, typed as `frame`: one row per patient per dataset, with its
+        dataset's index (`dataset`) first."""
+        table = self._typed(slice(None))
+        table.insert(0, "dataset", np.repeat(np.arange(len(self)), self.arm.size))
+        return table
+
+    def _typed(self, rows: slice) -> pd.DataFrame:
+        """The patients of datasets `rows`, one row each, typed by the contract (Int64, float or text)."""
+        def typed(column):
+            x = self.columns[column.name][rows].ravel()
+            return x if column.kind is str else pd.array(x, dtype="Int64") if column.kind is int else x.astype(float)
+        return pd.DataFrame({c.name: typed(c) for c in PATIENT_COLUMNS})
 
 
 class _Model:
@@ -667,10 +675,10 @@ def weighted_mean(x, weights) -> tuple[float, float]:
 
 def batch_table(batch: Batch) -> pd.DataFrame:
     """A batch as one table: one row per patient per dataset, with the dataset's round and log weight."""
-    frames = [batch.frame(i).assign(dataset=i, round=int(batch.rounds[i]), log_weight=batch.log_weights[i])
-              for i in range(len(batch))]
-    table = pd.concat(frames, ignore_index=True)
-    return table[["dataset", "round", "log_weight"] + [c for c in table if c not in ("dataset", "round", "log_weight")]]
+    table = batch.table()
+    table.insert(1, "round", batch.rounds[table["dataset"]].astype(int))
+    table.insert(2, "log_weight", batch.log_weights[table["dataset"]])
+    return table
 
 
 def load_batch(path: Path = DEFAULT_BATCH) -> Batch:
