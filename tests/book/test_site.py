@@ -2,7 +2,7 @@
 
 Every HTML page under _build/html: no request leaves the machine, no console error or warning,
 every chart drew SVG marks and carries a text alternative, all math is drawn MathML, the footer shows the
-build stamp, and axe-core finds no serious or critical accessibility violation. Also: internal links resolve, search works and the
+build stamp, the desktop layout holds (test_site_layout.py), and axe-core finds no serious or critical accessibility violation. Also: internal links resolve, search works and the
 print view hides the navigation. Layout at phone and desktop widths: test_site_layout.py.
 """
 import functools
@@ -16,7 +16,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from covidat import ROOT
 
-from browser import AXE, PAGES, SCREENSHOTS, visit
+from browser import AXE, LAID_OUT, PAGES, SCREENSHOTS, WIDTHS, layout_problems, visit, wait_for_charts
 
 
 # Version, short commit, build date and the dataset in words (no path).
@@ -25,10 +25,11 @@ STAMP = r"Version \d+\.\d+\.\d+\S*, commit [0-9a-f]{7,}, built \d{4}-\d{2}-\d{2}
 
 @pytest.mark.parametrize("path", PAGES)
 def test_page_works_offline(browser, server, path):
-    page, problems = visit(browser, f"{server}/{path}")
+    page, problems = visit(browser, f"{server}/{path}", viewport=WIDTHS["desktop"])
+    wait_for_charts(page)
+    if path in LAID_OUT:  # the desktop half of test_site_layout.py, in the same visit
+        problems += layout_problems(page, "desktop")
     charts = page.locator(".covidat-chart")
-    if charts.count():
-        page.wait_for_function(f"document.querySelectorAll('.covidat-chart[data-drawn]').length === {charts.count()}")
     for i in range(charts.count()):
         chart = charts.nth(i)
         assert chart.get_attribute("data-drawn") == "true", f"chart {i} on {path}: {chart.inner_text()}"
@@ -95,6 +96,15 @@ def test_internal_links_resolve(site):
             elif url.fragment and target.suffix == ".html" and url.fragment not in parse(target).ids:
                 broken.append(f"{path}: {href} (no such anchor)")
     assert not broken, "\n".join(broken)
+
+
+def test_visit_reports_an_outside_request_and_nothing_answers_it(browser, server):
+    # Bug caught: a browser that lets a page reach the network unnoticed (an offline test that proves nothing).
+    page, problems = visit(browser, f"{server}/chapters/index.html")
+    answered = page.evaluate("fetch('https://example.org/').then(() => true, () => false)")
+    page.close()
+    assert not answered
+    assert "outside request: https://example.org/" in problems, problems
 
 
 def test_search_finds_a_chapter_term(browser, server):

@@ -19,6 +19,7 @@
 - Chart specs too large to inline move to deferred scripts of their own in _static/charts/.
 - A build stamp in every page's footer: version, commit, build date and the dataset, in words.
 - templates/search-button-field.html: the theme's search button, named "Search Ctrl+K" as it reads.
+- assets/favicon.svg: the site's icon (two bars, the trial's two arms).
 
 It also offers every notebook for download as MyST markdown (a text notebook that jupytext and
 myst-nb open), beside the .ipynb, and mends two markup faults of the stack (see below).
@@ -49,6 +50,7 @@ VEGA_BUNDLE = "vega/vega-bundle.js"
 FONTAWESOME_CSS = "fontawesome/css/all.min.css"
 ASSETS = Path(__file__).parent / "assets"
 BOOK_CSS = "covidat.css"
+FAVICON = "favicon.svg"  # two bars: the trial's two arms
 CHART_JS = "covidat-charts.js"
 TABLE_JS = "covidat-tables.js"
 CHART_SCRIPTS = (VEGA_BUNDLE, CHART_JS)  # left out of pages without a chart
@@ -201,6 +203,7 @@ def _configure(app, config):
         options.update(use_repository_button=True, use_issues_button=True,
                        launch_buttons={**options.get("launch_buttons", {}), **LAUNCH_BUTTONS})
     config.templates_path.insert(0, str(Path(__file__).parent / "templates"))
+    config.html_favicon = str(ASSETS / FAVICON)  # else every browser asks for /favicon.ico and gets a 404
     # `{{ patients }}` in a caption of a chart drawn from patients says whose patients, in words.
     config.myst_substitutions = {**(config.myst_substitutions or {}),
                                  "patients": notice.caption_words(load_dataset())}
