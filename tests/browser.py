@@ -11,7 +11,8 @@ SKIP = {"_static", "_sources", "_downloads", "_images"}
 PAGES = sorted(str(p.relative_to(HTML)) for p in HTML.rglob("*.html")
                if not SKIP & set(p.relative_to(HTML).parts)) or ["index.html"]
 # Pages with a body to lay out: the root page only redirects (it navigates away while being measured).
-LAID_OUT = [p for p in PAGES if 'http-equiv="Refresh"' not in (HTML / p).read_text(encoding="utf-8")]
+LAID_OUT = [p for p in PAGES if not (HTML / p).exists()
+            or 'http-equiv="Refresh"' not in (HTML / p).read_text(encoding="utf-8")]
 CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / ".venv" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
