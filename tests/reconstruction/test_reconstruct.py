@@ -210,7 +210,8 @@ def test_pf_construction_is_the_prior_conditioned_on_the_claims():
     kept = {k: np.concatenate([r[0][k] for r in runs]) for k in ("pf0", "pf7")}
     estimate = np.mean([np.exp(r[1]) for r in runs])
 
-    who7 = model.course(course)["who7"][0]
+    fixed = model.course(course)  # one row: the course's day-7 WHO scores, broadcast against every draw
+    who7 = fixed["who7"][0]
     low, high = sampler._range(params["pf_day0_range"])
     severe = course["pf0"][0] <= sampler.SEVERE_PF
     band_low, band_high = np.where(severe, low, sampler.SEVERE_PF + 1), np.where(severe, sampler.SEVERE_PF, high)
@@ -220,7 +221,7 @@ def test_pf_construction_is_the_prior_conditioned_on_the_claims():
         draws = {"pf0": rng.integers(band_low, band_high + 1, (size, len(who7))).astype(float),
                  "pf7": np.stack([np.searchsorted(cdf[j], rng.random(size) * cdf[j, -1], side="right")
                                   for j in range(len(who7))], 1).astype(float)}
-        ok = model.meets(model.statistics(model.course(course | draws), "pf"))
+        ok = model.meets(model.statistics(fixed | draws, "pf"))
         for k in plain:
             plain[k].append(draws[k][ok])
     plain = {k: np.concatenate(v) for k, v in plain.items()}
