@@ -43,6 +43,14 @@ def test_page_works_offline(browser, server, path):
     for i in range(maths.count()):
         box = maths.nth(i).locator("math").bounding_box()
         assert box and box["height"] > 5, f"formula {i} on {path} is not drawn: {maths.nth(i).inner_text()!r}"
+    # a display formula narrower than the column sits in its middle (the theme's flex row, made for
+    # MathJax, pushed MathML to the right)
+    off_centre = page.evaluate("""() => [...document.querySelectorAll('div.math')].map(d => {
+        const box = d.getBoundingClientRect(), parts = [...d.querySelector('math').children].map(c => c.getBoundingClientRect());
+        const left = Math.min(...parts.map(r => r.left)) - box.left, right = box.right - Math.max(...parts.map(r => r.right));
+        return left > 2 && Math.abs(left - right) > 8 ? `${d.textContent.trim().slice(0, 30)}: ${left} px left, ${right} px right` : null;
+      }).filter(Boolean)""")
+    assert not off_centre, f"display formulas off centre on {path}: {off_centre}"
     stamp = page.locator("footer .covidat-stamp")
     try:  # the root page redirects: let the landing page arrive
         stamp.first.wait_for(timeout=15_000)
