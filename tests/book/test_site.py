@@ -45,7 +45,7 @@ def test_page_works_offline(browser, server, path):
         assert box and box["height"] > 5, f"formula {i} on {path} is not drawn: {maths.nth(i).inner_text()!r}"
     # a display formula narrower than the column sits in its middle (the theme's flex row, made for
     # MathJax, pushed MathML to the right)
-    off_centre = page.evaluate("""() => [...document.querySelectorAll('div.math')].map(d => {
+    off_centre = path in LAID_OUT and page.evaluate("""() => [...document.querySelectorAll('div.math')].map(d => {
         const box = d.getBoundingClientRect(), parts = [...d.querySelector('math').children].map(c => c.getBoundingClientRect());
         const left = Math.min(...parts.map(r => r.left)) - box.left, right = box.right - Math.max(...parts.map(r => r.right));
         return left > 2 && Math.abs(left - right) > 8 ? `${d.textContent.trim().slice(0, 30)}: ${left} px left, ${right} px right` : null;
@@ -163,3 +163,10 @@ def test_search_button_name_contains_its_visible_text(site):
     page = (site / "chapters" / "index.html").read_text(encoding="utf-8")
     buttons = re.findall(r'<button class="btn search-button-field[^>]*>', page)
     assert buttons and all('aria-label="Search Ctrl+K"' in b for b in buttons), buttons
+
+
+def test_every_page_names_the_site_icon(site):
+    # Bug caught: a page (the root redirect, say) without it, for which a browser asks /favicon.ico and gets a 404.
+    for path in PAGES:
+        icon = re.search(r'<link rel="icon" href="([^"]+)"', (site / path).read_text(encoding="utf-8"))
+        assert icon and (site / path).parent.joinpath(icon[1]).resolve().is_file(), path

@@ -19,7 +19,8 @@
 - Chart specs too large to inline move to deferred scripts of their own in _static/charts/.
 - A build stamp in every page's footer: version, commit, build date and the dataset, in words.
 - templates/search-button-field.html: the theme's search button, named "Search Ctrl+K" as it reads.
-- assets/favicon.svg: the site's icon (two bars, the trial's two arms).
+- assets/favicon.svg: the site's icon (two bars, the trial's two arms), on every page and on the
+  root page's redirect.
 
 It also offers every notebook for download as MyST markdown (a text notebook that jupytext and
 myst-nb open), beside the .ipynb, and mends two markup faults of the stack (see below).
@@ -266,6 +267,20 @@ def _stamp_footer(app, pagename, templatename, context, doctree):
     context["theme_extra_footer"] = app.covidat_stamp
 
 
+def _write_root_redirect(app, exception):
+    """The site's root page: a redirect to the book's first page, as sphinx-external-toc would write
+    it (it leaves an existing one alone), with a title and the site's icon, so that no browser asks for
+    /favicon.ico there and gets a 404."""
+    index = Path(app.outdir) / "index.html"
+    if exception or app.builder.format != "html" or app.config.root_doc == "index" or index.exists():
+        return
+    target, title = app.builder.get_target_uri(app.config.root_doc), escape(app.config.html_title)
+    index.write_text(f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8" />\n<title>{title}</title>\n'
+                     f'<link rel="icon" href="_static/{FAVICON}" />\n'
+                     f'<meta http-equiv="Refresh" content="0; url={target}" />\n</head>\n'
+                     f'<body><p><a href="{target}">{title}</a></p></body>\n</html>\n', encoding="utf-8")
+
+
 def setup(app):
     app.setup_extension("covidat.book.mathml")
     app.add_js_file(VEGA_BUNDLE, loading_method="defer")
@@ -280,5 +295,6 @@ def setup(app):
     app.connect("config-inited", _configure)
     app.connect("build-finished", _write_assets, priority=900)  # after the theme rewrites pygments.css
     app.connect("build-finished", _write_markdown_notebooks)
+    app.connect("build-finished", _write_root_redirect, priority=400)  # before sphinx-external-toc's
     app.connect("html-page-context", _offer_markdown_download, priority=600)  # after the theme's buttons
     return {"parallel_read_safe": True, "parallel_write_safe": True}
