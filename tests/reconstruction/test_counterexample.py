@@ -111,7 +111,9 @@ def test_claim_screen_covers_every_claim_the_moves_can_change_and_agrees_with_th
     of the screen, a batched statistic that differs from its endpoint (a wrong arm, another test)."""
     rng = np.random.default_rng(2)
     states = [cx._state(batch, i) for i in (0, 5, 9)]
-    states += [m for move in cx.MOVES for m in (move(states[k], rng) for k in range(3)) if m is not None]
+    for move in cx.MOVES:  # one proposal of each move, from the first state it applies to
+        states += next(([m] for start in states[:3] if (m := move(start, rng)) is not None), [])
+    assert len(states) == 3 + len(cx.MOVES)
     stacked = cx._stack(states, batch)
     screened, meets = cx.claim_statistics(stacked), cx.meets_claims(stacked)
     for k in range(len(states)):
