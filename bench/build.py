@@ -21,8 +21,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# (One reconstructed dataset from the command line, goal 1.5 s, is timed by bench/reconstruct.py:
+# `python -m covidat reconstruct` now samples the book's whole batch, minutes of work.)
 GOALS = {"fresh clone: make book && make test": 240, "warm make test": 120,
-         "python -m covidat --help": 0.3, "python -m covidat check": 1.5, "python -m covidat reconstruct": 1.5}
+         "python -m covidat --help": 0.3, "python -m covidat check": 1.5}
 
 
 def timed(*command, cwd) -> float:
@@ -47,15 +49,14 @@ def children_cpu() -> float:
 
 def command_line(repo: Path) -> None:
     python = repo / ".venv" / "bin" / "python"
-    with tempfile.TemporaryDirectory() as out:
-        for label, args in (("--help", ["--help"]), ("check", ["check"]), ("reconstruct", ["reconstruct", "--out", out])):
-            runs, cpus = [], []
-            for _ in range(5):
-                start, cpu = time.perf_counter(), children_cpu()
-                subprocess.run([python, "-m", "covidat", *args], cwd=repo, capture_output=True)
-                runs.append(time.perf_counter() - start)
-                cpus.append(children_cpu() - cpu)
-            show(f"python -m covidat {label}", statistics.median(runs), statistics.median(cpus))
+    for label in ("--help", "check"):
+        runs, cpus = [], []
+        for _ in range(5):
+            start, cpu = time.perf_counter(), children_cpu()
+            subprocess.run([python, "-m", "covidat", label], cwd=repo, capture_output=True)
+            runs.append(time.perf_counter() - start)
+            cpus.append(children_cpu() - cpu)
+        show(f"python -m covidat {label}", statistics.median(runs), statistics.median(cpus))
 
 
 def load() -> str:
