@@ -40,3 +40,23 @@ def test_screenshots_for_review(browser, server, path, width):
     page.screenshot(path=str(SCREENSHOTS / f"{Path(path).stem}-{width}.png"), full_page=True)
     page.close()
     assert not problems, problems
+
+
+@pytest.mark.parametrize("start, end", [("desktop", "phone"), ("phone", "desktop")])
+def test_charts_are_drawn_again_for_a_new_width(browser, server, start, end):
+    # A phone turned or a window resized: every chart is drawn for its new column, so at the new width it
+    # fits with its text at full size. Bug caught: charts drawn once, then scaled down by the stylesheet
+    # (text too small) or left narrow.
+    page, problems = visit(browser, f"{server}/{CHART_PAGE}", viewport=WIDTHS[start])
+    count = wait_for_charts(page)
+    assert count, f"{CHART_PAGE} has no chart"
+    page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[end])))
+    page.wait_for_function("""() => [...document.querySelectorAll('.covidat-chart')]
+        .every(c => +c.getAttribute('data-room') === c.clientWidth)""")
+    page.wait_for_timeout(300)  # the last drawing settles
+    problems += [p for p in layout_problems(page, end) if p.startswith("chart")]
+    rooms = page.evaluate("[...document.querySelectorAll('.covidat-chart svg')].map(s => s.getBoundingClientRect().width)")
+    page.close()
+    assert not problems, problems
+    if end == "desktop":  # drawn anew, not left at phone width
+        assert max(rooms) > WIDTHS["phone"][0], rooms

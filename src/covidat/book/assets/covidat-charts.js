@@ -5,7 +5,8 @@
    every numeric width in the spec is multiplied by one factor. If that is not enough, in turn:
    long horizontal titles go on several lines; panels side by side are stacked; axis and legend
    labels are shortened. A chart that still cannot fit is scaled down by the stylesheet, and the
-   browser tests report its small text. */
+   browser tests report its small text. When its column's width changes (a phone turned, a window
+   resized), a chart is drawn again for the new width; `data-room` holds the width it was drawn for. */
 (function () {
   var options = {renderer: "svg", actions: false};
 
@@ -134,12 +135,34 @@
         el.textContent = "This chart needs the Vega library shipped with the book's website.";
         return;
       }
-      draw(el, item[1]).then(function () { el.setAttribute("data-drawn", "true"); }, function (err) {
+      var room = el.clientWidth;
+      draw(el, item[1]).then(function () {
+        el.setAttribute("data-drawn", "true");
+        el.setAttribute("data-room", room);
+        el.covidatSpec = item[1];
+        el.covidatDone = Promise.resolve();
+        resized.observe(el);
+      }, function (err) {
         el.textContent = "Chart error: " + err.message;
         el.setAttribute("data-drawn", "error");
         console.error(err);
       });
     });
   };
+  // Each chart is drawn again when its column's width changes, after the width has been still for
+  // 200 ms, one drawing at a time (each waits for the last), for the width at that moment.
+  var resized = new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      var chart = entry.target;
+      clearTimeout(chart.covidatPending);
+      chart.covidatPending = setTimeout(function () {
+        chart.covidatDone = chart.covidatDone.then(function () {
+          var room = chart.clientWidth;
+          if (!room || room === +chart.getAttribute("data-room")) return;
+          return draw(chart, chart.covidatSpec).then(function () { chart.setAttribute("data-room", room); });
+        }).catch(console.error);
+      }, 200);
+    });
+  });
   window.covidatDraw();
 })();
