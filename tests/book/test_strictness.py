@@ -61,14 +61,17 @@ def test_strict_build_fails_on_broken_book(tmp_path, case):
 
 
 def test_build_log_is_one_line_per_chapter(tmp_path):
-    # A valid book builds, and says so in a few lines, the second time from the cache.
-    # Bug caught: the kernel's "running over TCP without encryption" warning, or Sphinx's own chatter, in the log.
+    # A valid book builds, and says so in a few lines; after a page changes, its notebook comes from the
+    # cache; with nothing changed, nothing is built. Bugs caught: the kernel's "running over TCP without
+    # encryption" warning, or Sphinx's own chatter, in the log; a changed page not built again.
     book = small_book(tmp_path, VALID)
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Two"), new_code_cell("6 * 7")],
                                             metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                                      "language": "python"}}), book / "two.ipynb")
     (book / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n  - file: page\n  - file: two\n")
-    first, second = make_book(book), make_book(book)
+    first = make_book(book)
+    (book / "page.md").write_text((book / "page.md").read_text() + "\nA sentence added.\n")
+    second, third = make_book(book), make_book(book)
     for built, how in ((first, "executed in"), (second, "cached")):
         assert built.returncode == 0 and built.stderr == "", built.stdout + built.stderr
         lines = built.stdout.splitlines()
@@ -76,6 +79,9 @@ def test_build_log_is_one_line_per_chapter(tmp_path):
         assert how in next(line for line in lines if line.startswith("  two")), lines
         assert lines[-2].startswith("built 3 pages") and "_build/html/index.html" in lines[-2], lines
         assert len(lines) <= 6, lines
+    assert "A sentence added." in (book / "_build" / "html" / "page.html").read_text()
+    assert third.returncode == 0 and third.stderr == "", third.stdout + third.stderr
+    assert third.stdout.splitlines() == [next(line for line in third.stdout.splitlines() if "is up to date" in line)]
 
 
 # The comparison itself, on cells built by hand: each case is a rule of nbval's that the suite relies on.

@@ -13,6 +13,8 @@
 - Chapters that sample the reconstruction's model and never read the build's dataset (MODEL_ONLY)
   are cached on data/ and the library alone and copied into each dataset's cache, so building from
   another dataset does not run them again.
+- A book whose inputs (`inputs`: its files, the library, the dataset, the build stamp) are those of
+  the last build that passed is not built again: that build passed -W, so it had no warnings.
 - The tests compare every committed output with these executions (tests/book/test_notebooks.py),
   so `make test` after `make book` runs no notebook a second time.
 - Kernels receive CurveZMQ keys from their manager, so they talk over an encrypted channel rather
@@ -53,6 +55,7 @@ SCORECARD = "chapters/16_scorecard"
 MODEL_ONLY = ("chapters/12_pinned_down",)  # pages that draw from the model, whatever the dataset
 KERNELS = Config({"KernelManager": {"transport_encryption": "auto"}})  # CurveZMQ keys for every kernel
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+BUILT_FROM = ".covidat-inputs"  # in _build: the `inputs` hash of the last build, written when it passed
 
 
 def say(line: str) -> None:
@@ -83,6 +86,22 @@ def fingerprint(dataset: Dataset | None) -> str:
         digest.update(dataset.name.encode())
     _digest(digest, files, ROOT)
     return digest.hexdigest()[:16]
+
+
+def inputs(book: Path, dataset: Dataset) -> str:
+    """Hash of everything a built site depends on: every file of the book (but _build, .git, the
+    virtual environment and bytecode), the covidat library with its assets and templates, the
+    executed pages' key (fingerprint) and the footer's build stamp (version, commit, date, dataset)."""
+    from covidat.book.site import build_stamp  # altair and fontTools: only when a build is asked for
+    library = ROOT / "src" / "covidat"
+    files = []
+    for base in [book] + ([] if library.is_relative_to(book) else [library]):
+        for folder, folders, names in os.walk(base):
+            folders[:] = sorted(f for f in folders if f not in ("_build", ".git", ".venv", "__pycache__"))
+            files += [Path(folder) / name for name in sorted(names)]
+    digest = hashlib.sha256((fingerprint(dataset) + build_stamp(dataset)).encode())
+    _digest(digest, files, book)
+    return digest.hexdigest()
 
 
 def caches(dataset: Dataset, root: Path = CACHES) -> tuple[Path, Path]:
@@ -309,14 +328,22 @@ def build(book: Path = ROOT, data: str | None = None) -> int:
         print(f"error: {error}\nmake book: fix the dataset and run again", file=sys.stderr)
         return 2
     out = book / "_build"
+    kind = "the reconstruction" if dataset.is_reconstruction else "supplied data"
+    built, digest = out / BUILT_FROM, inputs(book, dataset)
+    if (out / "html" / "index.html").is_file() and built.is_file() and built.read_text() == digest:
+        say(f"{_shown(out / 'html' / 'index.html')} is up to date: built from {dataset.name} ({kind}), "
+            "and nothing it depends on has changed since")
+        return 0
     # Sphinx only re-reads changed pages, so a warm build would not repeat old warnings: start afresh
     # (the execution caches stay).
+    built.unlink(missing_ok=True)
     for stale in (out / "html", out / ".doctrees"):
         shutil.rmtree(stale, ignore_errors=True)
-    kind = "the reconstruction" if dataset.is_reconstruction else "supplied data"
     say(f"building {_shown(out / 'html')} from {dataset.name} ({kind})")
     status = build_sphinx(book, out / "html", noconfig=True, path_config=str(book / "_config.yml"),
                           confoverrides={"external_toc_path": str(book / "_toc.yml"), "nitpicky": True,
                                          "latex_individualpages": False},
                           warningiserror=True, keep_going=True, quiet=True)
+    if status == 0:
+        built.write_text(digest)
     return 0 if status == 0 else 1
