@@ -47,6 +47,7 @@ from traitlets.config import Config
 
 from covidat import ROOT
 from covidat.book import notice
+from covidat.book.site import build_stamp
 from covidat.data import DataError, Dataset, data_dir, load_dataset
 
 CACHES = ROOT / "_build" / ".jupyter_cache"
@@ -92,7 +93,6 @@ def inputs(book: Path, dataset: Dataset) -> str:
     """Hash of everything a built site depends on: every file of the book (but _build, .git, the
     virtual environment and bytecode), the covidat library with its assets and templates, the
     executed pages' key (fingerprint) and the footer's build stamp (version, commit, date, dataset)."""
-    from covidat.book.site import build_stamp  # altair and fontTools: only when a build is asked for
     library = ROOT / "src" / "covidat"
     files = []
     for base in [book] + ([] if library.is_relative_to(book) else [library]):
