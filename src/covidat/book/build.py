@@ -90,14 +90,16 @@ def fingerprint(dataset: Dataset | None) -> str:
 
 
 def inputs(book: Path, dataset: Dataset) -> str:
-    """Hash of everything a built site depends on: every file of the book (but _build, .git, the
-    virtual environment and bytecode), the covidat library with its assets and templates, the
-    executed pages' key (fingerprint) and the footer's build stamp (version, commit, date, dataset)."""
+    """Hash of everything a built site depends on: every file of the book (but _build, hidden folders
+    such as .git, .venv or the tests' .hypothesis, bytecode and egg-info), the covidat library with
+    its assets and templates, the executed pages' key (fingerprint) and the footer's build stamp
+    (version, commit, date, dataset)."""
     library = ROOT / "src" / "covidat"
     files = []
     for base in [book] + ([] if library.is_relative_to(book) else [library]):
         for folder, folders, names in os.walk(base):
-            folders[:] = sorted(f for f in folders if f not in ("_build", ".git", ".venv", "__pycache__"))
+            folders[:] = sorted(f for f in folders if not f.startswith((".", "_build", "__pycache__"))
+                                and not f.endswith(".egg-info"))
             files += [Path(folder) / name for name in sorted(names)]
     digest = hashlib.sha256((fingerprint(dataset) + build_stamp(dataset)).encode())
     _digest(digest, files, book)
