@@ -12,6 +12,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_output
 
 from covidat import ROOT
+from covidat.book import build
+from covidat.data import load_dataset
 
 from notebook_outputs import Judge, difference, options
 
@@ -196,3 +198,16 @@ def test_tests_fail_on_a_changed_output_or_a_changed_library(tmp_path):
     assert changed_library.returncode == 1 and "03_published_results:cell1" in changed_library.stdout, \
         changed_library.stdout[-3000:]
     assert len(cached_notebooks(repo)) == 2
+
+
+def test_build_inputs_follow_the_book_and_not_what_tests_leave_behind(tmp_path):
+    # Bugs caught: an edited page not built again (stale site); the tests' .hypothesis database or an
+    # egg-info forcing a full build after every `make test`.
+    book, dataset = small_book(tmp_path, VALID), load_dataset()
+    before = build.inputs(book, dataset)
+    for leftover in (".hypothesis/examples/x", "src/covidat.egg-info/PKG-INFO", "_build/html/x.html"):
+        (book / leftover).parent.mkdir(parents=True, exist_ok=True)
+        (book / leftover).write_text("1")
+    assert build.inputs(book, dataset) == before
+    (book / "page.md").write_text((book / "page.md").read_text() + "\nA sentence added.\n")
+    assert build.inputs(book, dataset) != before
