@@ -126,16 +126,21 @@ def logrank_p_batch(times_a, events_a, times_b, events_b) -> np.ndarray:
     return np.where(np.isnan(times).any(1), np.nan, _logrank_p(events, n, n_a, d, d_a))  # a missing time: NaN
 
 
+def _per_value(x, values, weights=None) -> np.ndarray:
+    """Per row of x (whose entries are all among the sorted `values`): how many entries equal each
+    value, or the sum of their `weights`; a (len(x), len(values)) array."""
+    index = (np.arange(len(x))[:, None] * len(values) + np.searchsorted(values, x)).ravel()
+    size = len(x) * len(values)
+    return np.bincount(index, None if weights is None else np.ravel(weights), size).reshape(len(x), len(values))
+
+
 def logrank_p_pairs(times_a, events_a, times_b, events_b, i, j) -> np.ndarray:
     """logrank_p_batch of rows i[k] of arm a against rows j[k] of arm b, for each k, from counts per row
     and distinct time in each arm (for times with few distinct values, such as whole days)."""
     ta, ea, tb, eb = _rows(times_a, events_a, times_b, events_b)
     values = np.unique(np.r_[ta.ravel(), tb.ravel()])
     def counts(times, events):  # per row and value: how many at or after it, how many events at it
-        index = (np.arange(len(times))[:, None] * len(values) + np.searchsorted(values, times)).ravel()
-        size = len(times) * len(values)
-        at = np.bincount(index, minlength=size).reshape(len(times), len(values))
-        event = np.bincount(index, (events == 1).ravel(), size).reshape(len(times), len(values)).astype(int)
+        at, event = _per_value(times, values), _per_value(times, values, events == 1).astype(int)
         return np.cumsum(at[:, ::-1], 1)[:, ::-1], event, np.searchsorted(values, times)
     (after_a, event_a, place_a), (after_b, event_b, place_b) = counts(ta, ea), counts(tb, eb)
     i, j = np.asarray(i, int), np.asarray(j, int)
@@ -246,10 +251,7 @@ def mann_whitney_p_pairs(a, b, variant: str = "published") -> np.ndarray:
     exact in floating point), so one matrix product gives them all."""
     a, b = _rows(a, b)
     values = np.unique(np.r_[a.ravel(), b.ravel()])
-    def counts(x):
-        index = np.arange(len(x))[:, None] * len(values) + np.searchsorted(values, x)
-        return np.bincount(index.ravel(), minlength=len(x) * len(values)).reshape(len(x), len(values)).astype(float)
-    ha, hb = counts(a), counts(b)
+    ha, hb = _per_value(a, values).astype(float), _per_value(b, values).astype(float)
     table = _mann_whitney_table(a.shape[1], b.shape[1], variant)
     width = table.shape[1]
     # 2U (pairs with a's value above b's, ties counting half) is sum over values of twice_above(a) * cb;
