@@ -80,10 +80,11 @@ def violations(patients: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["patient_id", "rule", "message"])
 
 
-def patterns(patients: pd.DataFrame) -> pd.DataFrame:
+def patterns(patients: pd.DataFrame, by: tuple = ()) -> pd.DataFrame:
     """Dataset-level patterns worth a look (not errors): groups of SAME_STAY or more patients of an arm
-    with the same hospital stay. One row per group: arm, stay (days), patients."""
-    counts = patients.groupby(["arm", "hospital_days"]).size().rename("patients").reset_index()
+    with the same hospital stay. One row per group: arm, stay (days), patients (first, the columns
+    `by`, for a table of many datasets)."""
+    counts = patients.groupby([*by, "arm", "hospital_days"]).size().rename("patients").reset_index()
     return counts[counts["patients"] >= SAME_STAY].rename(columns={"hospital_days": "stay"}).reset_index(drop=True)
 
 
@@ -91,7 +92,6 @@ def by_dataset(table: pd.DataFrame) -> pd.DataFrame:
     """`violations` and `patterns` for many datasets at once (a `dataset` column says whose each patient
     is, as in sampler.Batch.table): one row per dataset, in its order, with the number of rows each
     would return for that dataset alone."""
-    broken = sum(b.astype(int) for b, _ in _rules(table).values())
-    groups = table.groupby(["dataset", "arm", "hospital_days"]).size()
-    found = (groups >= SAME_STAY).groupby(level="dataset").sum()
-    return pd.DataFrame({"violations": broken.groupby(table["dataset"]).sum(), "patterns": found})
+    broken = sum(b.astype(int) for b, _ in _rules(table).values()).groupby(table["dataset"]).sum()
+    found = patterns(table, by=("dataset",)).groupby("dataset").size()
+    return pd.DataFrame({"violations": broken, "patterns": found.reindex(broken.index, fill_value=0)})
