@@ -615,11 +615,12 @@ def to_batch(model: _Model, states: list, log_weights: np.ndarray, rounds: np.nd
 # batch (`reweighted`), so no variant needs a batch of its own.
 def variants() -> dict:
     mortality, severe, sd = (ASSUMPTIONS[k][0] for k in ("mortality", "mortality_severe", "pf_change_sd"))
+    higher = 1.5  # the factor of the variants above the assumed value
     return {"as assumed": {},
             "mortality halved": {"mortality": mortality / 2, "mortality_severe": severe / 2},
-            "mortality 1.5 times": {"mortality": mortality * 1.5, "mortality_severe": severe * 1.5},
+            f"mortality {higher:g} times": {"mortality": mortality * higher, "mortality_severe": severe * higher},
             f"day-7 PaO2/FiO2 SD {sd / 2:g} mmHg": {"pf_change_sd": sd / 2},
-            f"day-7 PaO2/FiO2 SD {sd * 1.5:g} mmHg": {"pf_change_sd": sd * 1.5}}
+            f"day-7 PaO2/FiO2 SD {sd * higher:g} mmHg": {"pf_change_sd": sd * higher}}
 
 
 REWEIGHTABLE = ("mortality", "mortality_severe", "pf_change_sd")
