@@ -91,6 +91,17 @@ def test_summarise_on_a_batch_large_enough():
     assert out["percentile"] == pytest.approx(200.5 / 400)
 
 
+def test_range_text_adds_digits_until_the_ends_differ():
+    # catches a cell reading '0.043 to 0.043': ends that round alike get a digit more, at most two,
+    # and a range of one value reads as one value
+    table = pd.DataFrame({"result_id": ["p", "same", "wide"], "n_datasets": [100] * 3, "ess": [80.0] * 3,
+                          "recon_low": [0.04251, 0.0400001, 0.01], "recon_high": [0.04349, 0.0400002, 0.3],
+                          "wide": [False, False, True]})
+    assert ranges.range_text("p", table, digits=3) == "0.0425 to 0.0435"
+    assert ranges.range_text("same", table, digits=3) == "0.040 (no spread)"
+    assert ranges.range_text("wide", table, digits=2) == "0.01 to 0.30 (illustrative)"
+
+
 def test_results_command_prints_ranges_on_the_reconstruction_only(tmp_path, capsys):
     assert cli.main(["results", "--data", str(DEFAULT_DATA)]) == 0
     table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))

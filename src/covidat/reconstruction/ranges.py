@@ -103,14 +103,21 @@ def attach(results: pd.DataFrame, ranges: pd.DataFrame | None = None) -> pd.Data
 
 
 def range_text(result_id: str, ranges: pd.DataFrame | None = None, digits: int = 2) -> str:
-    """'low to high' for a table cell, with '(illustrative)' where the range is wide; '' where there is none."""
+    """'low to high' for a table cell, with '(illustrative)' where the range is wide; '' where there is none.
+    Ends that print alike at `digits` get up to two digits more; if they still do, the one value, marked
+    '(no spread)'."""
     ranges = load() if ranges is None else ranges
     row = ranges.set_index("result_id").reindex([result_id]).iloc[0]
     if pd.isna(row["n_datasets"]):
         return ""
     if pd.isna(row["recon_low"]):
         return f"not estimable (effective sample size {row['ess']:.0f})"
-    text = f"{row['recon_low']:.{digits}f} to {row['recon_high']:.{digits}f}"
+    low, high = row["recon_low"], row["recon_high"]
+    text = f"{low:.{digits}f} (no spread)"  # unless the ends differ within two digits more
+    for extra in range(3):
+        if f"{low:.{digits + extra}f}" != f"{high:.{digits + extra}f}":
+            text = f"{low:.{digits + extra}f} to {high:.{digits + extra}f}"
+            break
     return f"{text} (illustrative)" if bool(row["wide"]) else text
 
 
@@ -125,7 +132,7 @@ def note(ranges: pd.DataFrame | None = None) -> str:
             f"{ranges['ess'].max():.0f}); blank where the abstract fixes the number. 'Illustrative' marks a wide "
             "range, where the reconstruction decides much of the number: for a p-value, a range that crosses 0.05 "
             "or spans a factor of two; for an estimate with a CI, a range at least half the CI's width; otherwise "
-            "wider than a tenth of the value.")
+            "wider than a tenth of the value. 'No spread': the middle 95% is a single value.")
 
 
 def add_column(frame: pd.DataFrame, result_ids, labels: dict, dataset, digits=2,
