@@ -47,7 +47,30 @@ def visit(browser, url, viewport=None):
 SMALLEST_TEXT_PX = 11
 LABEL_GAP_PX = 2  # tick labels closer than this read as one ("0.10.2")
 
+# Words of a table broken inside, not after a hyphen, dash, slash, underscore or full stop ("Publi|shed");
+# code (identifiers) may break anywhere.
 TABLES = """() => {
+  const broken = table => {
+    const words = [];
+    const walker = document.createTreeWalker(table, NodeFilter.SHOW_TEXT);
+    for (let node; (node = walker.nextNode());) {
+      if (node.parentElement.closest('code')) continue;
+      for (const m of node.data.matchAll(/\\S+/g)) {
+        const r = document.createRange();
+        r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+        if (new Set([...r.getClientRects()].filter(x => x.width).map(x => Math.round(x.top))).size < 2) continue;
+        let top = null;
+        for (let k = 0; k < m[0].length; k++) {
+          r.setStart(node, m.index + k); r.setEnd(node, m.index + k + 1);
+          const rect = [...r.getClientRects()].find(x => x.width);
+          if (!rect) continue;
+          if (top !== null && Math.round(rect.top) !== top && !'-–/_.'.includes(m[0][k - 1])) { words.push(m[0]); break; }
+          top = Math.round(rect.top);
+        }
+      }
+    }
+    return words;
+  };
   const article = document.querySelector('article.bd-article');
   if (!article) return [];  // the root page only redirects
   const column = article.getBoundingClientRect();
@@ -60,7 +83,8 @@ TABLES = """() => {
             fits: table.getBoundingClientRect().width <= room.width + 1,
             boxInColumn: room.right <= column.right + 1,
             scrolls: !!box && ['auto', 'scroll'].includes(getComputedStyle(box).overflowX),
-            cue: cue.includes('Scroll'),
+            cue: cue.includes('Scroll'), broken: broken(table),
+            captionInBox: !table.caption || table.caption.getBoundingClientRect().right <= room.right + 1,
             firstColumnSticky: [...table.rows].every(r => !r.cells.length || getComputedStyle(r.cells[0]).position === 'sticky')};
   });
 }"""
@@ -94,6 +118,10 @@ def wait_for_charts(page):
 def table_problems(page, width):
     problems = []
     for t in page.evaluate(TABLES):
+        if t["broken"]:
+            problems.append(f"table {t['i']} ({t['name']!r}) breaks words inside: {t['broken'][:5]}")
+        if not t["captionInBox"]:
+            problems.append(f"table {t['i']} ({t['name']!r}): its caption runs out of its box (cut off)")
         if not t["boxInColumn"]:
             problems.append(f"table {t['i']} ({t['name']!r}): its box runs out of the column")
         elif t["fits"]:

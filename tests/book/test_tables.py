@@ -39,3 +39,12 @@ def test_a_spanner_over_a_column_not_shown_is_refused():
     import pytest
     with pytest.raises(ValueError, match="hidden"):
         render(spanners={"Other": ["hidden"]})
+
+
+def test_identifiers_are_code_that_wraps_after_dots_and_underscores():
+    # catches ids set as plain text (a phone breaks them mid-word) and markup in an id left unescaped
+    assert tables.identifier("pf_change_day7.both.p") == "<code>pf_<wbr>change_<wbr>day7.<wbr>both.<wbr>p</code>"
+    assert tables.identifier("a<b") == "<code>a&lt;b</code>"
+    html = tables.table(pd.DataFrame({"claim_id": ["x.y"]}), {"claim_id": "Claim"},
+                        formats={"claim_id": tables.identifier}).data
+    assert "<code>x.<wbr>y</code>" in html

@@ -43,3 +43,9 @@ def table(frame: pd.DataFrame, labels: dict[str, str], caption: str | None = Non
     # A table wider than the column scrolls; keyboard users must be able to reach it to scroll it.
     label = escape(caption or "table", quote=True)
     return HTML(f'<div class="covidat-table" role="region" aria-label="{label}" tabindex="0">{html}{footer}</div>')
+
+
+def identifier(text: str) -> str:
+    """An id (a claim's, a column's) for a table cell: as code, free to wrap after each dot or
+    underscore and nowhere else a browser would not (a formatter for `table`)."""
+    return "<code>" + escape(str(text)).replace(".", ".<wbr>").replace("_", "_<wbr>") + "</code>"

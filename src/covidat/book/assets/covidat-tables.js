@@ -1,7 +1,7 @@
 /* Fits tables to their column. A table wider than its box is first set compact (smaller type and
-   padding, headings that may break inside a word); a table still too wide is marked as scrolling
-   (covidat-scrolls), so the stylesheet shows a cue above it and keeps its first column in view.
-   Checked again when the window changes size. Loaded deferred, on every page. */
+   padding); a table still too wide is marked as scrolling (covidat-scrolls), so the stylesheet shows
+   a cue above it and keeps its first column in view. Checked again when the window changes size.
+   Loaded deferred, on every page. */
 (function () {
   var BOXES = ".covidat-table, .pst-scrollable-table-container";
 
