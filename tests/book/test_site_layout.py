@@ -2,7 +2,8 @@
 desktop width is checked in test_site.py's visit of every page, phone width here). Every page, both widths:
 
 - no table is clipped: at desktop every table fits its column; on a phone a table either fits or
-  scrolls inside its own box, which then shows a cue, while its first column stays in view;
+  scrolls inside its own box, which then shows a cue, while its first column stays in view and its
+  caption wraps inside the box; no word in a table is broken inside (code may be);
 - every chart fits its column and no chart text is drawn under 11 px (rendered size: a chart that
   is scaled down to fit shrinks its text, which is what this catches); no two tick labels of an
   axis touch or overlap;
@@ -13,6 +14,7 @@ desktop width is checked in test_site.py's visit of every page, phone width here
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from browser import HTML, LAID_OUT, PAGES, SCREENSHOTS, WIDTHS, layout_problems, visit, wait_for_charts
 
@@ -42,6 +44,9 @@ def test_screenshots_for_review(browser, server, path, width):
     assert not problems, problems
 
 
+REDRAW_MS = 60_000  # generous, for a loaded machine: a redraw waits for the width to be still for 200 ms, then draws one chart at a time
+
+
 @pytest.mark.parametrize("start, end", [("desktop", "phone"), ("phone", "desktop")])
 def test_charts_are_drawn_again_for_a_new_width(browser, server, start, end):
     # A phone turned or a window resized: every chart is drawn for its new column, so at the new width it
@@ -51,8 +56,13 @@ def test_charts_are_drawn_again_for_a_new_width(browser, server, start, end):
     count = wait_for_charts(page)
     assert count, f"{CHART_PAGE} has no chart"
     page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[end])))
-    page.wait_for_function("""() => [...document.querySelectorAll('.covidat-chart')]
-        .every(c => +c.getAttribute('data-room') === c.clientWidth)""")
+    stale = """() => [...document.querySelectorAll('.covidat-chart')]
+        .filter(c => +c.getAttribute('data-room') !== c.clientWidth).map(c => [c.id, c.getAttribute('data-room'), c.clientWidth])"""
+    try:
+        page.wait_for_function(f"() => ({stale})().length === 0", timeout=REDRAW_MS)
+    except PlaywrightTimeout:
+        pytest.fail(f"charts not drawn again for the new width within {REDRAW_MS / 1000:g} s "
+                    f"(id, width drawn for, column width): {page.evaluate(stale)}")
     page.wait_for_timeout(300)  # the last drawing settles
     problems += [p for p in layout_problems(page, end) if p.startswith("chart")]
     rooms = page.evaluate("[...document.querySelectorAll('.covidat-chart svg')].map(s => s.getBoundingClientRect().width)")
