@@ -40,6 +40,7 @@ test: book chromium
 bench: $(INSTALLED)
 	$(PY) bench/build.py
 	$(PY) bench/reconstruct.py
+	$(PY) bench/ess_bound.py
 	$(PY) bench/site.py
 	$(PY) bench/power.py
 	$(PY) bench/pinned.py
