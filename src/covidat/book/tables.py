@@ -46,6 +46,6 @@ def table(frame: pd.DataFrame, labels: dict[str, str], caption: str | None = Non
 
 
 def identifier(text: str) -> str:
-    """An id (a claim's, a column's) for a table cell: as code, free to wrap after each dot or
-    underscore and nowhere else a browser would not (a formatter for `table`)."""
+    """An id (a claim's, a column's) for a table cell, as code with a line-break opportunity after each
+    dot and underscore, so that a narrow column wraps it between its parts (a formatter for `table`)."""
     return "<code>" + escape(str(text)).replace(".", ".<wbr>").replace("_", "_<wbr>") + "</code>"
