@@ -221,7 +221,8 @@ def test_pf_construction_is_the_prior_conditioned_on_the_claims():
         draws = {"pf0": rng.integers(band_low, band_high + 1, (size, len(who7))).astype(float),
                  "pf7": np.stack([np.searchsorted(cdf[j], rng.random(size) * cdf[j, -1], side="right")
                                   for j in range(len(who7))], 1).astype(float)}
-        ok = model.meets(model.statistics(fixed | draws, "pf"))
+        rows = {k: np.broadcast_to(v, (size, len(who7))) for k, v in fixed.items()}  # the course, every draw
+        ok = model.passing(rows | draws, "pf")  # meets(statistics(...)), each claim on the rows left
         for k in plain:
             plain[k].append(draws[k][ok])
     plain = {k: np.concatenate(v) for k, v in plain.items()}
