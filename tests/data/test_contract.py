@@ -1,9 +1,11 @@
 """The data contract: every rule rejects what it should (naming file, row and column), accepts the
 patterns real records have, and reads what spreadsheets write or says exactly what to do."""
+import re
 import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -143,6 +145,51 @@ def test_real_world_pattern_is_accepted_and_reported(tmp_path, pattern):
     assert (found.drop(index=pattern)[["msc", "placebo"]] == 0).all().all()
 
 
+# Extreme datasets the contract accepts. Every analysis must give a result (NaN where it has nothing to
+# estimate) rather than stop `check`, `results` or the build with a traceback. Bugs caught: a Cox or
+# Fine–Gray fit on a dataset without a single oxygen event (statsmodels raised IndexError, Newton's
+# step divided by zero).
+DEAD_BY_DAY_3 = dict(ON_OXYGEN, pf_day7="", who_day7="7", o2_days="3", o2_event="0", hospital_days="3",
+                     discharged="0", died="1", death_day="3")
+STILL_ON_OXYGEN = dict(ON_OXYGEN, o2_days="90", o2_event="0", hospital_days="90", discharged="0")
+EXTREMES = {
+    "everyone dies by day 3": [dict(DEAD_BY_DAY_3, patient_id=f"X{i}", arm=arm)
+                               for i, arm in enumerate(["MSC"] * 3 + ["placebo"] * 3)],
+    "nobody stops oxygen": [dict(STILL_ON_OXYGEN, patient_id=f"X{i}", arm=arm, pf_day0=str(100 + 10 * i))
+                            for i, arm in enumerate(["MSC"] * 3 + ["placebo"] * 3)],
+    "one patient per arm": [dict(ON_OXYGEN, patient_id="X1"), dict(DIED, patient_id="X2", arm="placebo")],
+    # oxygen stops only in placebo, after the one MSC patient was censored: a singular Cox fit
+    "no event while both arms are at risk": [
+        dict(ON_OXYGEN, patient_id="X1", o2_days="10", o2_event="0", hospital_days="20"),
+        dict(ON_OXYGEN, patient_id="X2", arm="placebo", o2_days="12", hospital_days="20"),
+        dict(ON_OXYGEN, patient_id="X3", arm="placebo", o2_days="14", hospital_days="20")],
+    # every MSC patient ventilated at baseline, every placebo patient not: arm and baseline collinear
+    "baseline WHO score follows the arm": [
+        *(dict(ON_OXYGEN, patient_id=f"M{i}", who_day0="6", who_day7=w, improved_day7=str(int(w != "6")))
+          for i, w in enumerate(("6", "5", "4"))),
+        *(dict(ON_OXYGEN, patient_id=f"P{i}", arm="placebo", who_day7=w, improved_day7=str(int(w == "4")))
+          for i, w in enumerate(("6", "5", "4")))],
+}
+REASONS = {"no event while both arms are at risk": ("o2_discontinuation", "hazard_ratio", None),
+           "baseline WHO score follows the arm": ("who_day7", "common_odds_ratio", "cannot be told apart")}
+
+
+@pytest.mark.filterwarnings("ignore")  # numpy's and statsmodels' warnings on empty or constant samples: NaN results
+@pytest.mark.parametrize("case", EXTREMES)
+def test_extreme_datasets_are_analysed_without_an_error(tmp_path, case):
+    patients = load_dataset(write_dataset(tmp_path / "d", *EXTREMES[case])).patients
+    results = analyse(patients)
+    card = scorecard.scorecard(patients)
+    assert len(card) == len(scorecard.scorecard(load_dataset(DEFAULT_DATA).patients))
+    if case in ("everyone dies by day 3", "nobody stops oxygen"):  # no oxygen event: no hazard ratio
+        oxygen = results["o2_discontinuation"]
+        assert np.isnan(oxygen.get("both", "hazard_ratio")) and np.isnan(oxygen.get("both", "fine_gray_hr"))
+    if case in REASONS:  # not estimable, and said why where the analysis has a reason to give
+        endpoint, statistic, reason = REASONS[case]
+        assert np.isnan(results[endpoint].get("both", statistic))
+        assert reason is None or reason in results[endpoint].methods[("both", statistic)]
+
+
 def test_missing_day7_value_leaves_the_primary_endpoint_not_the_dataset(tmp_path):
     home = dict(ON_OXYGEN, patient_id="H1", hospital_days="5", o2_days="5", who_day7="2", improved_day7="1", pf_day7="")
     others = [dict(ON_OXYGEN, patient_id=i, arm=arm, pf_day0=pf) for i, arm, pf in
@@ -217,6 +264,7 @@ def committed_text():
     lambda t: "\ufeff" + t,                       # Excel's "CSV UTF-8": a byte-order mark
     lambda t: t.replace("\n", "\r\n"),             # Windows line ends
     lambda t: t + "," * 12 + "\n\n",             # trailing empty rows
+    lambda t: re.sub(r"(?<=,)(\d+)(?=,|\n)", r"\1.0", t),  # whole numbers as 28.0 (pandas, R: ints with gaps)
 ])
 def test_spreadsheet_variants_read_as_the_original(dataset_copy, variant):
     (dataset_copy / "patients.csv").write_text(variant(committed_text()), encoding="utf-8")

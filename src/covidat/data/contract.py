@@ -52,7 +52,7 @@ class Column:
                 fail("is empty but required")
             return None
         try:
-            value = self.kind(text)
+            value = self.kind(text) if self.kind is not int else integer(text)
         except ValueError:
             fail(f"{text!r} is not {'an integer' if self.kind is int else 'a number'}{decimal_comma_hint(text)}")
         if self.allowed and value not in self.allowed:
@@ -60,6 +60,18 @@ class Column:
         if self.low is not None and value < self.low or self.high is not None and value > self.high:
             fail(f"{text} is outside the plausible range {self.low}–{self.high}")
         return value
+
+
+def integer(text: str) -> int:
+    """A whole number, also when written with decimals ("28.0": how pandas and R export an integer column
+    with empty cells); ValueError for anything else ("2.5")."""
+    try:
+        return int(text)
+    except ValueError:
+        value = float(text)
+        if not value.is_integer():
+            raise
+        return int(value)
 
 
 SPREADSHEET_HELP = ("save it from the spreadsheet as 'CSV UTF-8 (comma delimited)', "

@@ -99,6 +99,9 @@ def separated(patients: pd.DataFrame) -> bool:
     return bool(-solution.fun > 1e-7)
 
 
+SINGLE_SCORE = "not estimable: every patient has the same day-7 WHO score, so there is no order to model"
+COLLINEAR = ("not estimable: arm and baseline WHO score cannot be told apart (the baseline score follows "
+             "from the arm)")
 NOT_ESTIMABLE = ("not estimable: the data are separated (some scores are only seen in one arm or baseline "
                  "group), so the likelihood grows without bound and the odds ratio has no finite estimate")
 
@@ -113,11 +116,15 @@ def who_day7(patients: pd.DataFrame) -> EndpointResult:
     adjusted = ("adjusted for baseline WHO score" if "who_day0" in _covariates(patients)
                 else "not adjusted (every patient has the same baseline WHO score)")
     method = f"proportional-odds (cumulative logit) model of the day-7 WHO score, {adjusted}; Wald CI and test"
-    if separated(patients):
+    covariates = _covariates(patients).to_numpy()
+    reason = (SINGLE_SCORE if patients["who_day7"].nunique() < 2
+              else COLLINEAR if np.linalg.matrix_rank(np.c_[np.ones(len(covariates)), covariates]) <= covariates.shape[1]
+              else NOT_ESTIMABLE if separated(patients) else None)
+    if reason:
         nan = float("nan")
         values = {("both", "common_odds_ratio"): nan, ("both", "p"): nan}
         return EndpointResult("who_day7", method, values, {("both", "common_odds_ratio"): (nan, nan)},
-                              {key: NOT_ESTIMABLE for key in values})
+                              {key: reason for key in values})
     fit = proportional_odds(patients)
     low, high = fit.conf_int().loc["MSC"]
     values = {("both", "common_odds_ratio"): math.exp(-fit.params["MSC"]),

@@ -50,9 +50,10 @@ def death_hazard_ratio(times, cause, in_msc):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # statsmodels' ConvergenceWarning, numpy's overflow: no estimate
         try:
-            return cox_hazard_ratio(times, died.astype(float), in_msc)
-        except (Warning, np.linalg.LinAlgError):
+            ratio = cox_hazard_ratio(times, died.astype(float), in_msc)
+        except Warning:
             return None
+    return None if np.isnan(ratio[0]) else ratio  # NaN: a singular fit
 
 
 def o2_discontinuation(patients: pd.DataFrame) -> EndpointResult:

@@ -20,6 +20,8 @@ def rank_p(a, b) -> float:
     permutation convention) would give another number, so the distance is enumerated instead.
     """
     a, b = np.asarray(a, float), np.asarray(b, float)
+    if min(len(a), len(b)) < 2:  # too few to rank (scipy's permutation test needs two per arm)
+        return float("nan")
     if len(np.unique(np.r_[a, b])) == len(a) + len(b):
         return float(stats.mannwhitneyu(a, b, method="exact").pvalue)
     centre = len(a) * len(b) / 2
@@ -68,10 +70,14 @@ def pf_change_day7(patients: pd.DataFrame) -> EndpointResult:
     values[("both", "sd_pooled")] = pooled_sd(change["MSC"], change["placebo"])
     values[("both", "mean_difference")] = values[("MSC", "mean")] - values[("placebo", "mean")]
     cis[("both", "mean_difference")] = welch_interval(change["MSC"], change["placebo"])
-    fit = ancova(patients)
-    values[("both", "ancova_difference")] = float(fit.params["MSC"])
-    cis[("both", "ancova_difference")] = tuple(map(float, fit.conf_int().loc["MSC"]))
-    values[("both", "p_ancova")] = float(fit.pvalues["MSC"])
+    if min(map(len, change.values())) > 0 and sum(map(len, change.values())) > 3:  # more patients than terms
+        fit = ancova(patients)
+        values[("both", "ancova_difference")] = float(fit.params["MSC"])
+        cis[("both", "ancova_difference")] = tuple(map(float, fit.conf_int().loc["MSC"]))
+        values[("both", "p_ancova")] = float(fit.pvalues["MSC"])
+    else:
+        values[("both", "ancova_difference")] = values[("both", "p_ancova")] = float("nan")
+        cis[("both", "ancova_difference")] = (float("nan"), float("nan"))
     values[("both", "p_rank")] = rank_p(change["MSC"], change["placebo"])
     sensitivity = pf_change_sensitivity(patients).set_index("analysis")
     for key, label in (("worst_best", "death worst, discharge best"), ("adverse", "adverse to MSC")):

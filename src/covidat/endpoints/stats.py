@@ -153,13 +153,14 @@ def logrank_p_pairs(times_a, events_a, times_b, events_b, i, j) -> np.ndarray:
 
 def _logrank_p(events, n, n_a, d, d_a) -> np.ndarray:
     """The log-rank p from each patient's counts (rows of patients, arm a first, whole numbers): at
-    risk at their time (n, n_a in arm a) and events at it (d, d_a)."""
+    risk at their time (n, n_a in arm a) and events at it (d, d_a); NaN for a row without events."""
     n_a, d_a = n_a.astype(float), d_a.astype(float)
     # Sum over distinct event times, as a sum over events each weighted 1/d.
     weight = np.where(events == 1, 1 / np.maximum(d, 1), 0.0)
     observed_minus_expected = (weight * (d_a - d * n_a / n)).sum(1)
     variance = (weight * d * (n_a / n) * (1 - n_a / n) * (n - d) / np.maximum(n - 1, 1)).sum(1)
-    return special.chdtrc(1, observed_minus_expected ** 2 / variance)
+    with np.errstate(divide="ignore", invalid="ignore"):  # no events: variance 0, p NaN
+        return special.chdtrc(1, observed_minus_expected ** 2 / variance)
 
 
 def logrank_p(times_a, events_a, times_b, events_b) -> float:
@@ -168,10 +169,12 @@ def logrank_p(times_a, events_a, times_b, events_b) -> float:
 
 def _mann_whitney_p(u, tie_sum, n1: int, n2: int) -> np.ndarray:
     """Two-sided p of U from the normal approximation with tie and continuity correction;
-    `tie_sum` is the sum of t^3 - t over groups of t tied values."""
+    `tie_sum` is the sum of t^3 - t over groups of t tied values. NaN where every value is tied or
+    there are fewer than two values."""
     n = n1 + n2
-    sigma = np.sqrt(n1 * n2 / 12 * ((n + 1) - tie_sum / (n * (n - 1))))
-    z = (np.maximum(u, n1 * n2 - u) - n1 * n2 / 2 - 0.5) / sigma
+    with np.errstate(divide="ignore", invalid="ignore"):  # sigma 0 or undefined: p NaN
+        sigma = np.sqrt(n1 * n2 / 12 * ((n + 1) - tie_sum / (n * (n - 1))))
+        z = (np.maximum(u, n1 * n2 - u) - n1 * n2 / 2 - 0.5) / sigma
     return np.minimum(2 * special.ndtr(-z), 1.0)  # stats.norm.sf, without its overhead
 
 

@@ -64,14 +64,23 @@ def aalen_johansen(times, causes, cause: int = 1) -> pd.DataFrame:
 
 
 def _cox_fit(times, events, group, ties: str = TIES):
+    """The fitted Cox model, or None where it has no estimate: no event at all, or no event while both
+    groups are at risk (the information matrix is then singular)."""
+    if not np.any(np.asarray(events, float) == 1):
+        return None
     exog = np.asarray(group, float)[:, None]
-    return PHReg(np.asarray(times, float), exog, status=np.asarray(events, float), ties=ties).fit()
+    try:
+        return PHReg(np.asarray(times, float), exog, status=np.asarray(events, float), ties=ties).fit()
+    except np.linalg.LinAlgError:
+        return None
 
 
 def cox_hazard_ratio(times, events, group, ties: str = TIES) -> tuple[float, float, float]:
     """Hazard ratio of `group` == 1 against 0 with its 95% Wald CI (Cox model; `ties` "efron" or
-    "breslow")."""
+    "breslow"); NaN where the model has no estimate (_cox_fit)."""
     fit = _cox_fit(times, events, group, ties)
+    if fit is None:
+        return np.nan, np.nan, np.nan
     beta, se = float(fit.params[0]), float(fit.bse[0])
     return float(np.exp(beta)), float(np.exp(beta - Z95 * se)), float(np.exp(beta + Z95 * se))
 
@@ -79,9 +88,12 @@ def cox_hazard_ratio(times, events, group, ties: str = TIES) -> tuple[float, flo
 def ph_test(times, events, group) -> tuple[float, float]:
     """Grambsch–Therneau test of proportional hazards for a single covariate: the chi-square
     (1 df) for a linear trend of the Schoenfeld residuals in g(t) = 1 - KM(t-), the pooled
-    Kaplan–Meier curve just before each event. Returns (chi-square, p)."""
+    Kaplan–Meier curve just before each event. Returns (chi-square, p); NaN where the Cox model has no
+    estimate (_cox_fit)."""
     t, e = np.asarray(times, float), np.asarray(events, float)
     fit = _cox_fit(t, e, group)
+    if fit is None:
+        return np.nan, np.nan
     residuals = fit.schoenfeld_residuals[e == 1, 0]
     table = km_table(t, e)
     before = np.r_[1.0, table["survival"].to_numpy()[:-1]]
@@ -122,8 +134,11 @@ def fine_gray(times, causes, group, cause: int = 1, iterations: int = 50) -> tup
     (model-based variance; R's cmprsk::crr reports a robust one).
 
     Patients with a competing event stay in the risk set after it, weighted G(t-)/G(T_i-) (G the
-    Kaplan–Meier curve of censoring, cause 0); Efron's rule for tied events. Newton–Raphson from 0."""
+    Kaplan–Meier curve of censoring, cause 0); Efron's rule for tied events. Newton–Raphson from 0.
+    NaN without any event of `cause`."""
     t, c, z = (np.asarray(a, float) for a in (times, causes, group))
+    if not (c == cause).any():
+        return np.nan, np.nan, np.nan
     g = censoring_survival(t, c)
     event_times = np.unique(t[c == cause])
     competing = (c != 0) & (c != cause)
