@@ -16,6 +16,7 @@ CARD = scorecard.scorecard(PATIENTS)
 @pytest.mark.parametrize("value, decimals, sign, text", [
     (None, 1, False, ""), (20.0, 0, False, "20"), (0.0325077, 3, False, "0.03251"), (83.30000001, 1, False, "83.3"),
     (-0.00049226, 3, True, "-0.00049"), (0.00035, 3, True, "+0.00035"), (1e-9, 1, True, "0"), (17.5, 1, False, "17.5"),
+    (float("nan"), 1, False, "not estimable"),  # not "nan", nor "+nan" as a difference
 ])
 def test_number(value, decimals, sign, text):
     assert scorecard.number(value, decimals, sign) == text
@@ -30,7 +31,7 @@ def test_one_row_per_claim_in_order_with_statuses_in_words():
 def test_difference_only_for_claims_of_equality():
     relations = load_claims().set_index("claim_id")["relation"]
     for row in CARD.itertuples():
-        assert (row.difference != "") == (relations[row.claim_id] == "=" and row.reproduced != ""), row
+        assert (row.difference != "") == (relations[row.claim_id] == "=" and row.reproduced not in ("", "not estimable")), row
 
 
 def test_the_command_prints_the_scorecard(capsys):

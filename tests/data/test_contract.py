@@ -181,6 +181,7 @@ def test_extreme_datasets_are_analysed_without_an_error(tmp_path, case):
     results = analyse(patients)
     card = scorecard.scorecard(patients)
     assert len(card) == len(scorecard.scorecard(load_dataset(DEFAULT_DATA).patients))
+    assert not card[["reproduced", "difference"]].apply(lambda c: c.str.contains("nan")).any().any()  # named instead
     if case in ("everyone dies by day 3", "nobody stops oxygen"):  # no oxygen event: no hazard ratio
         oxygen = results["o2_discontinuation"]
         assert np.isnan(oxygen.get("both", "hazard_ratio")) and np.isnan(oxygen.get("both", "fine_gray_hr"))

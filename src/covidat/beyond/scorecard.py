@@ -60,13 +60,17 @@ CHAPTERS = {  # the chapter that computes each endpoint's claims
     "o2_discontinuation": "08_oxygen", "hospital_stay": "09_hospital", "o2_free_days_28": "10_secondary",
     "mortality_day28": "10_secondary", "other_secondary": "10_secondary", "treatment_related_sae": "11_safety",
 }
+NOT_ESTIMABLE = "not estimable"
 COLUMNS = ["claim_id", "published", "reproduced", "difference", "status", "method", "chapter"]
 
 
 def number(value: float | None, decimals: int, sign: bool = False) -> str:
-    """A reproduced number with two more decimals than the published one, trailing zeros dropped."""
+    """A reproduced number with two more decimals than the published one, trailing zeros dropped;
+    NaN (data that cannot give the statistic, e.g. a median no curve reaches) as "not estimable"."""
     if value is None:
         return ""
+    if value != value:
+        return NOT_ESTIMABLE
     text = f"{value:{'+' if sign else ''}.{decimals + 2}f}".rstrip("0").rstrip(".")
     return "0" if text in ("+0", "-0") else text
 
@@ -77,7 +81,7 @@ def scorecard(patients: pd.DataFrame, claims: pd.DataFrame | None = None) -> pd.
     claims = load_claims() if claims is None else claims
     rows = []
     for claim, result in zip(claims.itertuples(index=False), check(patients, claims)):
-        exact = claim.relation == "=" and result.reproduced is not None
+        exact = claim.relation == "=" and result.reproduced is not None and result.reproduced == result.reproduced
         rows.append({
             "claim_id": claim.claim_id, "published": result.published,
             "reproduced": number(result.reproduced, claim.decimals),
