@@ -69,7 +69,7 @@ def number(value: float | None, decimals: int, sign: bool = False) -> str:
     NaN (data that cannot give the statistic, e.g. a median no curve reaches) as "not estimable"."""
     if value is None:
         return ""
-    if value != value:
+    if pd.isna(value):
         return NOT_ESTIMABLE
     text = f"{value:{'+' if sign else ''}.{decimals + 2}f}".rstrip("0").rstrip(".")
     return "0" if text in ("+0", "-0") else text
@@ -81,7 +81,7 @@ def scorecard(patients: pd.DataFrame, claims: pd.DataFrame | None = None) -> pd.
     claims = load_claims() if claims is None else claims
     rows = []
     for claim, result in zip(claims.itertuples(index=False), check(patients, claims)):
-        exact = claim.relation == "=" and result.reproduced is not None and result.reproduced == result.reproduced
+        exact = claim.relation == "=" and not pd.isna(result.reproduced)  # None or NaN: no difference
         rows.append({
             "claim_id": claim.claim_id, "published": result.published,
             "reproduced": number(result.reproduced, claim.decimals),
