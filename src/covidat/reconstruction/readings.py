@@ -50,17 +50,13 @@ def _round(model, k: int, seed: int) -> tuple[list, np.ndarray]:
     found, total = [], np.zeros(len(readings))
     for row in range(len(courses["z"])):
         course = {key: v[row:row + 1] for key, v in courses.items()}
-        gaps, kept = sampler._discharges(model, course, rng, readings)
-        if not any(len(msc) for msc, _ in kept):
-            continue
-        pf, log_pf = sampler._day7_pf(model, course, rng)
-        if not len(pf["pf7"]):
+        gaps, kept, pf, log_weights = sampler._later_claims(model, course, rng, readings)
+        if not np.isfinite(log_weights).any():
             continue
         pick = rng.integers(len(pf["pf7"]))
         drawn = {key: v[pick][None] for key, v in pf.items()}
-        for r, (msc, placebo) in enumerate(kept):
-            if len(msc):
-                log_w = np.log(len(msc)) - 2 * np.log(sampler.DISCHARGE_DRAWS) + log_pf
+        for r, ((msc, placebo), log_w) in enumerate(zip(kept, log_weights)):
+            if np.isfinite(log_w):
                 total[r] += np.exp(log_w)
                 found.append((r, course | {"u_gap": sampler.paired(gaps, msc, placebo, rng, model.n)} | drawn, log_w))
     with np.errstate(divide="ignore"):

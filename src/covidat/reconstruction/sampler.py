@@ -512,28 +512,40 @@ def paired(gaps, msc, placebo, rng, n: int) -> np.ndarray:
     return np.r_[gaps[msc[pick], :n], gaps[placebo[pick], n:]][None]
 
 
+def _later_claims(model: _Model, course: dict, rng, readings=(BOOK_STAY,)):
+    """For one oxygen course (arrays of one row): the discharge gaps (_discharges) and, if some pair of
+    them meets the hospital-stay claims under any of `readings`, the day-7 PaO2/FiO2 candidates
+    (_day7_pf; None otherwise), with the log of the course's importance weight under each reading: an
+    unbiased estimate of the probability that it meets the later claims (the share of gap pairs kept,
+    times _day7_pf's estimate; -inf when nothing is kept). Returns the gaps, per reading the kept pairs
+    (MSC rows, placebo rows), the candidates and per reading the log weight."""
+    gaps, kept = _discharges(model, course, rng, readings)
+    counts = np.array([len(msc) for msc, _ in kept])
+    if not counts.any():
+        return gaps, kept, None, np.full(len(readings), -np.inf)
+    pf, log_pf = _day7_pf(model, course, rng)
+    with np.errstate(divide="ignore"):  # a reading that kept no pair: weight 0
+        return gaps, kept, pf, np.log(counts) - 2 * np.log(DISCHARGE_DRAWS) + log_pf
+
+
 def _round(model: _Model, k: int, seed: int) -> tuple[list, float]:
-    """Round k of a sample: oxygen courses (_courses) and, for each, the discharge gaps (_discharges)
-    and day-7 PaO2/FiO2 (_day7_pf) meeting the later claims. Each course with both gives one
-    dataset: one of its gap pairs and one of its day-7 candidates at random (each an exact draw from
-    the course's conditional distribution), with the log of its importance weight, an unbiased
-    estimate of the probability that the course meets the later claims (the share of gap pairs
-    kept, times _day7_pf's estimate). Round k has its own random stream, so rounds can run apart.
+    """Round k of a sample: oxygen courses (_courses) and, for each, the discharge gaps and day-7
+    PaO2/FiO2 meeting the later claims (_later_claims). Each course with both gives one dataset: one
+    of its gap pairs and one of its day-7 candidates at random (each an exact draw from the course's
+    conditional distribution), with the log of its importance weight. Round k has its own random
+    stream, so rounds can run apart.
     Returns the datasets (state, log weight) and the log probability of the oxygen claims."""
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k,)))
     courses, log_p = _courses(model, rng)
     found = []
     for row in range(len(courses["z"])):
         course = {key: v[row:row + 1] for key, v in courses.items()}
-        gaps, [(msc, placebo)] = _discharges(model, course, rng)
-        if not len(msc):
-            continue
-        pf, log_pf = _day7_pf(model, course, rng)
-        if len(pf["pf7"]):
+        gaps, [(msc, placebo)], pf, [log_weight] = _later_claims(model, course, rng)
+        if np.isfinite(log_weight):  # some gap pair and some day-7 candidate kept
             pick = rng.integers(len(pf["pf7"]))
             state = (course | {"u_gap": paired(gaps, msc, placebo, rng, model.n)}
                      | {k: v[pick][None] for k, v in pf.items()})
-            found.append((state, np.log(len(msc)) - 2 * np.log(DISCHARGE_DRAWS) + log_pf))
+            found.append((state, log_weight))
     return found, log_p
 
 
