@@ -217,11 +217,11 @@ def test_pf_construction_is_the_prior_conditioned_on_the_claims():
     band_low, band_high = np.where(severe, low, sampler.SEVERE_PF + 1), np.where(severe, sampler.SEVERE_PF, high)
     cdf = np.exp(model.pf_log_prior[who7]).cumsum(1)
     plain, tried, size = {"pf0": [], "pf7": []}, 4_000_000, 500_000
+    rows = {k: np.broadcast_to(v, (size, len(who7))) for k, v in fixed.items()}  # the course, every draw
     for _ in range(tried // size):
         draws = {"pf0": rng.integers(band_low, band_high + 1, (size, len(who7))).astype(float),
                  "pf7": np.stack([np.searchsorted(cdf[j], rng.random(size) * cdf[j, -1], side="right")
                                   for j in range(len(who7))], 1).astype(float)}
-        rows = {k: np.broadcast_to(v, (size, len(who7))) for k, v in fixed.items()}  # the course, every draw
         ok = model.passing(rows | draws, "pf")  # meets(statistics(...)), each claim on the rows left
         for k in plain:
             plain[k].append(draws[k][ok])

@@ -113,12 +113,13 @@ def who_day7(patients: pd.DataFrame) -> EndpointResult:
     below any j are multiplied by exp(-beta_MSC) for MSC: that is the ratio reported (> 1 favours MSC).
     On separated data the ratio, its CI and p are NaN, with the reason as the method.
     """
-    adjusted = ("adjusted for baseline WHO score" if "who_day0" in _covariates(patients)
+    covariates = _covariates(patients)
+    adjusted = ("adjusted for baseline WHO score" if "who_day0" in covariates
                 else "not adjusted (every patient has the same baseline WHO score)")
     method = f"proportional-odds (cumulative logit) model of the day-7 WHO score, {adjusted}; Wald CI and test"
-    covariates = _covariates(patients).to_numpy()
+    with_thresholds = np.c_[np.ones(len(covariates)), covariates]  # a covariate the thresholds already give
     reason = (SINGLE_SCORE if patients["who_day7"].nunique() < 2
-              else COLLINEAR if np.linalg.matrix_rank(np.c_[np.ones(len(covariates)), covariates]) <= covariates.shape[1]
+              else COLLINEAR if np.linalg.matrix_rank(with_thresholds) < with_thresholds.shape[1]
               else NOT_ESTIMABLE if separated(patients) else None)
     if reason:
         nan = float("nan")

@@ -112,11 +112,11 @@ def range_text(result_id: str, ranges: pd.DataFrame | None = None, digits: int =
         return ""
     if pd.isna(row["recon_low"]):
         return f"not estimable (effective sample size {row['ess']:.0f})"
-    low, high = row["recon_low"], row["recon_high"]
-    text = f"{low:.{digits}f} (no spread)"  # unless the ends differ within two digits more
-    for extra in range(3):
-        if f"{low:.{digits + extra}f}" != f"{high:.{digits + extra}f}":
-            text = f"{low:.{digits + extra}f} to {high:.{digits + extra}f}"
+    text = f"{row['recon_low']:.{digits}f} (no spread)"  # unless the ends differ within two digits more
+    for shown in range(digits, digits + 3):
+        low, high = f"{row['recon_low']:.{shown}f}", f"{row['recon_high']:.{shown}f}"
+        if low != high:
+            text = f"{low} to {high}"
             break
     return f"{text} (illustrative)" if bool(row["wide"]) else text
 
